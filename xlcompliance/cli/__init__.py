@@ -1,0 +1,58 @@
+"""Command line: ``xlcompliance COMMAND ...``.
+
+Each command is a small module in this package with ``register(subparsers)`` (which sets
+``func`` on its parser). Errors a user can fix print one line and exit 2; ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Command modules, in the order `--help` lists them.
+COMMANDS = ("assess",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xlcompliance",
+        description="AliExpress semi-managed shipping-timeliness deadlines, on-time rates and refunds.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("xlcompliance: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for users; --debug for developers
+        if args.debug:
+            raise
+        from .common import user_error_types
+
+        if isinstance(exc, user_error_types()):
+            print(f"xlcompliance {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        print(
+            f"xlcompliance {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""``xlcompliance assess``: annotate an order export and print the monthly summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import Context, add_input_options, add_output_options, format_summary, sample_path
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "assess",
+        help="deadline, status and lateness of every order; per-shop monthly summary",
+        description="Assess an order export (CSV or xlsx). With no ORDERS, runs on the bundled sample.",
+    )
+    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv or .xlsx)")
+    p.add_argument("--penalties", metavar="FILE", help="penalty statement, for the refund columns")
+    add_input_options(p)
+    add_output_options(p, "the annotated orders")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from .. import assess, monthly_summary
+    from ..exports import write_table
+
+    using_sample = args.orders is None
+    ctx = Context(args, using_sample=using_sample)
+    orders_path = Path(args.orders) if args.orders else sample_path("orders.csv")
+    penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
+    orders = ctx.read(orders_path, "orders")
+    penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
+
+    assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+    summary = monthly_summary(assessed, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
+
+    source = "bundled sample" if using_sample else orders_path.name
+    counts = assessed["status"].value_counts()
+    print(f"{source}: {len(assessed)} orders as of {summary.attrs['as_of']:%Y-%m-%d %H:%M}")
+    print("  " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in counts.index))
+    errors = assessed[assessed["status"] == "error"]
+    for _, row in errors.head(5).iterrows():
+        print(f"  row {int(_) + 2 if isinstance(_, int) else _}: {row['error']}")
+    if len(errors) > 5:
+        print(f"  ... and {len(errors) - 5} more rows with errors (see the error column)")
+    print()
+    print(format_summary(summary))
+    if args.out:
+        inputs = [orders_path] + ([penalties_path] if penalties_path else [])
+        written = write_table(assessed, args.out, force=args.force, inputs=inputs)
+        print(f"\nwrote {written}")
+    return 0

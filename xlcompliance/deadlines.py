@@ -1,0 +1,235 @@
+"""Deadlines: which rule set applies to each order, and when its deadline is.
+
+:func:`compute_deadlines` is the one engine every entry point calls, on whole columns. The
+scalar functions :func:`pop_deadline` and :func:`jit_deadline` are one-row batches of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import clock
+from .calendars import Calendar, default_calendar
+from .parsing import (
+    NAT,
+    US_PER_DAY,
+    US_PER_SECOND,
+    parse_counts,
+    parse_datetimes,
+    parse_methods,
+)
+from .rules import CHANNELS, Rules, default_rules
+
+# Kinds of deadline rule.
+POP_HOURS, SELF_HOURS, PICKUP_DAYS = 0, 1, 2
+# Why a row got its rule set (for explanations).
+BY_LISTING, BY_SALES, BEFORE_WINDOW, UNKNOWN_INPUTS, NOT_ELIGIBLE = range(5)
+
+_US_PER_HOUR = 3600 * US_PER_SECOND
+
+
+def time_us(t: dt.time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * US_PER_SECOND + t.microsecond
+
+
+def _date_us(d: dt.date | None, default: int) -> int:
+    if d is None:
+        return default
+    return int(np.datetime64(d, "D").astype(np.int64)) * US_PER_DAY
+
+
+@dataclass
+class Deadlines:
+    """Per-row results of :func:`compute_deadlines` (arrays of the input's length)."""
+
+    deadline: np.ndarray  # datetime64[us], NaT where not computed
+    rule_index: np.ndarray  # int8 index into rules.rule_sets, -1 where not computed
+    eligible: np.ndarray  # bool
+    reason: np.ndarray  # int8, one of BY_LISTING ... NOT_ELIGIBLE
+    kind: np.ndarray  # int8, POP_HOURS / SELF_HOURS / PICKUP_DAYS, -1 where not computed
+    weekmask: np.ndarray  # int8 bit set of excluded weekdays (bit 0 = Monday)
+    listed_days: np.ndarray  # float: whole days from listing to payment (NaN unknown)
+    t_day: np.ndarray  # datetime64[D]: T of the pickup rule (NaT otherwise)
+
+
+def _weekmask_text(bits: int) -> str:
+    return "".join("0" if bits >> d & 1 else "1" for d in range(7))
+
+
+def select_rule_sets(paid_us, listed_us, sales, rules: Rules):
+    """First matching rule set per row, whether it is a relaxed (conditional) one, and why."""
+    n = len(paid_us)
+    index = np.full(n, len(rules.rule_sets) - 1, dtype=np.int8)
+    eligible = np.zeros(n, dtype=bool)
+    reason = np.full(n, NOT_ELIGIBLE, dtype=np.int8)
+    listed_known = listed_us != NAT.astype(np.int64)
+    since_listing = paid_us - listed_us
+    sales_known = ~np.isnan(sales)
+    in_any_window = np.zeros(n, dtype=bool)
+    for i in range(len(rules.rule_sets) - 2, -1, -1):  # reversed: earlier sets win
+        rs = rules.rule_sets[i]
+        lo = _date_us(rs.valid_from, np.iinfo(np.int64).min)
+        hi = _date_us(rs.valid_to, np.iinfo(np.int64).max - US_PER_DAY) + US_PER_DAY
+        in_window = (paid_us >= lo) & (paid_us < hi)
+        in_any_window |= in_window
+        by_listing = np.zeros(n, dtype=bool)
+        by_sales = np.zeros(n, dtype=bool)
+        if rs.listed_within_days is not None:
+            limit = int(round(rs.listed_within_days * US_PER_DAY))
+            by_listing = listed_known & (since_listing >= 0) & (since_listing <= limit)
+        if rs.max_last_month_sales is not None:
+            by_sales = sales_known & (sales >= 0) & (sales <= rs.max_last_month_sales)
+        hit = in_window & (by_listing | by_sales)
+        index[hit] = i
+        eligible[hit] = True
+        reason[hit] = np.where(by_listing[hit], BY_LISTING, BY_SALES)
+    rest = ~eligible
+    reason[rest & ~in_any_window] = BEFORE_WINDOW
+    reason[rest & in_any_window & ~listed_known & ~sales_known] = UNKNOWN_INPUTS
+    return index, eligible, reason
+
+
+def _weekmask_bits(paid_us, channel, rules: Rules) -> np.ndarray:
+    bits = np.zeros(len(paid_us), dtype=np.int8)
+    for ex in rules.excluded_weekdays:
+        lo = _date_us(ex.valid_from, np.iinfo(np.int64).min)
+        hi = _date_us(ex.valid_to, np.iinfo(np.int64).max - US_PER_DAY) + US_PER_DAY
+        applies = (channel == ex.channel) & (paid_us >= lo) & (paid_us < hi)
+        value = sum(1 << d for d in ex.weekdays)
+        bits[applies] |= np.int8(value)
+    return bits
+
+
+def compute_deadlines(
+    paid: np.ndarray,
+    channel: np.ndarray,
+    method: np.ndarray,
+    listed: np.ndarray,
+    sales: np.ndarray,
+    valid: np.ndarray,
+    calendar: Calendar | None = None,
+    rules: Rules | None = None,
+) -> Deadlines:
+    """Deadlines for whole columns of parsed inputs.
+
+    Args:
+        paid, listed: ``datetime64[us]`` naive platform time (NaT = unknown).
+        channel: "POP"/"JIT" objects; method: "pickup"/"self"/None (None = rules default).
+        sales: float, NaN = unknown.
+        valid: rows to compute; the others get NaT / -1.
+    """
+    rules = rules or default_rules()
+    calendar = calendar or default_calendar(rules)
+    n = len(paid)
+    paid_us = paid.astype("datetime64[us]").astype(np.int64)
+    listed_us = listed.astype("datetime64[us]").astype(np.int64)
+    method = np.where(channel == "JIT", np.where(method == None, rules.default_method, method), None)  # noqa: E711
+
+    index, eligible, reason = select_rule_sets(paid_us, listed_us, sales, rules)
+    kind = np.select(
+        [channel == "POP", (channel == "JIT") & (method == "self"), channel == "JIT"],
+        [POP_HOURS, SELF_HOURS, PICKUP_DAYS],
+        -1,
+    ).astype(np.int8)
+    kind[~valid] = -1
+    index[kind < 0] = -1
+    eligible &= kind >= 0
+    bits = _weekmask_bits(paid_us, channel, rules)
+
+    pop_h = np.array([rs.pop_hours for rs in rules.rule_sets], dtype=float)
+    self_h = np.array([rs.self_send_hours for rs in rules.rule_sets], dtype=float)
+    pick_d = np.array([rs.pickup_days for rs in rules.rule_sets], dtype=np.int64)
+    hours = np.where(kind == POP_HOURS, pop_h[index], self_h[index])
+    allowance_us = np.round(hours * _US_PER_HOUR).astype(np.int64)
+
+    deadline_us = np.full(n, NAT.astype(np.int64))
+    t_day = np.full(n, np.datetime64("NaT", "D"))
+    cutoff = time_us(rules.cutoff)
+    pickup_at = time_us(rules.pickup_deadline_time)
+    for ch in CHANNELS:
+        for mask_bits in np.unique(bits[(channel == ch) & (kind >= 0)]):
+            cal = calendar.busdaycal(ch, _weekmask_text(int(mask_bits)))
+            group = (channel == ch) & (bits == mask_bits) & (kind >= 0)
+            hour_rows = np.flatnonzero(group & (kind != PICKUP_DAYS))
+            if len(hour_rows):
+                deadline_us[hour_rows] = clock.hour_deadline(
+                    paid_us[hour_rows], allowance_us[hour_rows], cal
+                )
+            day_rows = np.flatnonzero(group & (kind == PICKUP_DAYS))
+            if len(day_rows):
+                t = clock.pickup_day(paid_us[day_rows], cutoff, cal)
+                t_day[day_rows] = t
+                deadline_us[day_rows] = clock.day_deadline(t, pick_d[index[day_rows]], pickup_at, cal)
+
+    listed_days = np.where(
+        listed_us != NAT.astype(np.int64), np.floor_divide(paid_us - listed_us, US_PER_DAY), np.nan
+    )
+    return Deadlines(
+        deadline=deadline_us.view("datetime64[us]"),
+        rule_index=index,
+        eligible=eligible,
+        reason=reason,
+        kind=kind,
+        weekmask=bits,
+        listed_days=listed_days,
+        t_day=t_day,
+    )
+
+
+# --- scalar API: one-row batches --------------------------------------------------------------
+
+
+def _one_row(paid_at, channel: str, method, listed_at, last_month_sales, calendar, rules):
+    rules = rules or default_rules()
+    tz = rules.timezone
+    paid, perr = parse_datetimes([paid_at], "paid_at", tz)
+    if perr[0] is not None:
+        raise ValueError(perr[0])
+    if np.isnat(paid[0]):
+        raise ValueError("paid_at is blank")
+    listed, lerr = parse_datetimes([listed_at], "listed_at", tz)
+    if lerr[0] is not None:
+        raise ValueError(lerr[0])
+    sales, serr = parse_counts([last_month_sales], "last_month_sales")
+    if serr[0] is not None:
+        raise ValueError(serr[0])
+    if not np.isnat(listed[0]) and listed[0] > paid[0]:
+        raise ValueError(f"listed_at {listed[0]} is after paid_at {paid[0]}")
+    methods = np.array([None], dtype=object)
+    if channel == "JIT":
+        methods, merr = parse_methods([method], "method")
+        if merr[0] is not None:
+            raise ValueError(merr[0])
+    result = compute_deadlines(
+        paid, np.array([channel], dtype=object), methods, listed, sales,
+        np.array([True]), calendar, rules,
+    )
+    value = result.deadline[0]
+    if value.astype("datetime64[D]") > np.datetime64("9999-12-31"):
+        raise ValueError("the deadline falls after 9999-12-31")
+    return value.astype(dt.datetime)
+
+
+def pop_deadline(paid_at, listed_at=None, last_month_sales=None, *, calendar=None, rules=None) -> dt.datetime:
+    """Deadline for a POP order's first carrier scan (上网), naive platform time.
+
+    Args:
+        paid_at: datetime, Timestamp, ISO string (with or without offset) or Excel serial.
+        listed_at: when the product was first listed (None = unknown).
+        last_month_sales: the product's orders last month (None = unknown).
+        calendar: holiday windows (:class:`Calendar`); default: official breaks only.
+
+    Raises:
+        ValueError: naming the field, on bad input.
+    """
+    return _one_row(paid_at, "POP", None, listed_at, last_month_sales, calendar, rules)
+
+
+def jit_deadline(
+    paid_at, method="pickup", listed_at=None, last_month_sales=None, *, calendar=None, rules=None
+) -> dt.datetime:
+    """Deadline for a JIT order: pickup scan (``pickup``) or warehouse arrival (``self``)."""
+    return _one_row(paid_at, "JIT", method, listed_at, last_month_sales, calendar, rules)

@@ -1,0 +1,138 @@
+"""Monthly on-time rate per shop, whether the month qualifies, and the refund it earns.
+
+An order belongs to the month of its deadline; penalties to the month they were deducted in.
+Counts and money are integers throughout; ``qualifies`` compares ``on_time * q >= p * assessed``
+for the threshold ``p/q``, so exactly 95 % is never lost to float rounding.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .assessment import CANCELLED, LATE, ON_TIME, PENDING, STATUSES, resolve_as_of
+from .ledgers import normalize_penalties
+from .money import decimals_column
+from .rules import Rules, default_rules
+from .tables import canonical_series
+
+SUMMARY_COLUMNS = (
+    "shop", "month", "assessed", "on_time", "late", "pending", "rate",
+    "provisional", "qualifies", "penalties", "refund_due", "refund_due_date",
+)
+
+
+def _shops(series: pd.Series | None, n: int) -> np.ndarray:
+    if series is None:
+        return np.full(n, "", dtype=object)
+    values = series.reset_index(drop=True).astype(object)
+    return np.array(["" if pd.isna(v) else str(v).strip() for v in values], dtype=object)
+
+
+def month_end(months: pd.PeriodIndex) -> np.ndarray:
+    """First instant after each month, as datetime64[us]."""
+    return (months + 1).to_timestamp(how="start").to_numpy(dtype="datetime64[us]")
+
+
+def refund_due_dates(months: pd.PeriodIndex, rules: Rules) -> np.ndarray:
+    """Last day of the month ``due_months_after`` later, at the due time."""
+    t = rules.due_time
+    last_day = (months + rules.due_months_after).to_timestamp(how="end").normalize()
+    return (last_day + pd.Timedelta(hours=t.hour, minutes=t.minute, seconds=t.second)).to_numpy(
+        dtype="datetime64[us]"
+    )
+
+
+def monthly_summary(
+    assessed: pd.DataFrame,
+    penalties: pd.DataFrame | None = None,
+    *,
+    as_of=None,
+    rules: Rules | None = None,
+    headers: dict | None = None,
+) -> pd.DataFrame:
+    """One row per (shop, month): counts, rate, provisional, qualifies, penalties, refund.
+
+    Args:
+        assessed: the output of :func:`assess`.
+        penalties: a penalty statement (``shop, order_id, channel, amount, deducted_at``).
+        as_of: the moment of the summary (default: now, platform time).
+
+    Penalty rows that cannot be read are left out of the sums, listed in
+    ``result.attrs["penalty_errors"]`` and announced with a warning.
+    """
+    rules = rules or default_rules()
+    as_of_ts = resolve_as_of(as_of, rules)
+    missing = [c for c in ("deadline", "status") if c not in assessed.columns]
+    if missing:
+        raise ValueError(f"monthly_summary takes the output of assess(); missing {', '.join(missing)}")
+    n = len(assessed)
+    shop = _shops(canonical_series(assessed, "orders", headers).get("shop"), n)
+    deadline = pd.Series(assessed["deadline"].to_numpy(dtype="datetime64[us]"))
+    status = pd.Categorical(assessed["status"].astype(object), categories=list(STATUSES)).codes
+    has_month = deadline.notna().to_numpy() & (status >= 0)
+    frame = pd.DataFrame({
+        "shop": shop[has_month],
+        "month": deadline[has_month].dt.to_period("M").to_numpy(),
+        "on_time": (status[has_month] == ON_TIME).astype(np.int64),
+        "late": (status[has_month] == LATE).astype(np.int64),
+        "pending": (status[has_month] == PENDING).astype(np.int64),
+        "cancelled": (status[has_month] == CANCELLED).astype(np.int64),
+    })
+    counts = frame.groupby(["shop", "month"], sort=True, observed=True)[
+        ["on_time", "late", "pending"]
+    ].sum()
+
+    penalty_errors = None
+    if penalties is not None:
+        ledger = normalize_penalties(penalties, rules, headers)
+        bad = ledger["error"].notna()
+        if bad.any():
+            penalty_errors = ledger[bad]
+            warnings.warn(
+                f"monthly_summary: {int(bad.sum())} penalty row(s) could not be read and were left "
+                f"out (see .attrs['penalty_errors']); first: {ledger['error'][bad].iloc[0]}",
+                stacklevel=2,
+            )
+        good = ledger[~bad]
+        money = good.groupby(["shop", "month"], sort=True)["amount_cents"].sum()
+    else:
+        money = pd.Series(dtype=np.int64, index=counts.index[:0])
+    index = counts.index.union(money.index) if len(money) else counts.index
+    table = counts.reindex(index, fill_value=0).astype(np.int64)
+    penalty_cents = money.reindex(index, fill_value=0).astype(np.int64).to_numpy()
+
+    on_time = table["on_time"].to_numpy()
+    late = table["late"].to_numpy()
+    assessed_n = on_time + late
+    months = pd.PeriodIndex(index.get_level_values("month"), freq="M")
+    th = rules.threshold
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(assessed_n > 0, on_time / np.maximum(assessed_n, 1), np.nan)
+    provisional = (table["pending"].to_numpy() > 0) | (
+        month_end(months) > np.datetime64(as_of_ts.as_unit("us").to_datetime64(), "us")
+    )
+    qualifies = (assessed_n > 0) & ~provisional & (on_time * th.denominator >= th.numerator * assessed_n)
+    refund_cents = np.where(qualifies, penalty_cents, 0)
+    due = np.where(
+        qualifies & (refund_cents > 0), refund_due_dates(months, rules), np.datetime64("NaT", "us")
+    )
+    out = pd.DataFrame({
+        "shop": index.get_level_values("shop").astype(object),
+        "month": months,
+        "assessed": assessed_n,
+        "on_time": on_time,
+        "late": late,
+        "pending": table["pending"].to_numpy(),
+        "rate": rate,
+        "provisional": provisional,
+        "qualifies": qualifies,
+        "penalties": decimals_column(penalty_cents, rules.money_decimals),
+        "refund_due": decimals_column(refund_cents, rules.money_decimals),
+        "refund_due_date": pd.Series(due, dtype="datetime64[us]"),
+    })
+    out.attrs["penalty_errors"] = penalty_errors
+    out.attrs["as_of"] = as_of_ts
+    return out

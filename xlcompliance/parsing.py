@@ -1,0 +1,353 @@
+"""Boundary conversion: whole columns of user values into typed numpy arrays plus per-row errors.
+
+Every parser takes any column-like (Series, list, array, scalar) and returns the parsed array
+and an object array of error texts (``None`` where the value is fine). Blank values are not
+errors here; the caller decides whether a field is required. Typed columns take a fast
+vectorised path; object columns (mixed values from Excel or CSV) are split by kind first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+US_PER_SECOND = 1_000_000
+US_PER_DAY = 86_400 * US_PER_SECOND
+EXCEL_MIN_SERIAL = 61  # 1900-03-01; serials below hit Excel's phantom 1900-02-29
+EXCEL_MAX_SERIAL = 2958466  # exclusive: any time on 9999-12-31 (serial 2958465) is fine
+_EXCEL_EPOCH_US = np.datetime64("1899-12-30", "us").astype(np.int64)
+NAT = np.datetime64("NaT", "us")
+
+_OFFSET_RE = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+_EXCEL_ERRORS = {
+    "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!",
+    "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+}
+
+
+class ExcelError:
+    """Marker for an Excel error cell (``#N/A`` ...) as delivered by an Excel runtime."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ExcelError) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+def is_excel_error_text(value) -> bool:
+    return isinstance(value, str) and value.strip().upper() in _EXCEL_ERRORS
+
+
+def _as_series(values) -> pd.Series:
+    if isinstance(values, pd.Series):
+        return values.reset_index(drop=True)
+    if isinstance(values, (pd.Index, np.ndarray, list, tuple)):
+        arr = np.asarray(values, dtype=object) if isinstance(values, (list, tuple)) else values
+        return pd.Series(arr)
+    return pd.Series([values], dtype=object)
+
+
+def _errors(n: int) -> np.ndarray:
+    return np.full(n, None, dtype=object)
+
+
+def _describe(value) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- date-times ----------------------------------------------------------------------------
+
+
+def excel_serial_to_datetime(serial: float, field: str = "value") -> dt.datetime:
+    """One Excel serial (1900 date system) to a naive datetime, rounded to the second."""
+    us, err = _serials_to_us(np.array([serial], dtype=float), field)
+    if err[0] is not None:
+        raise ValueError(err[0])
+    return pd.Timestamp(us[0]).to_pydatetime()
+
+
+def _serials_to_us(serials: np.ndarray, field: str) -> tuple[np.ndarray, np.ndarray]:
+    serials = serials.astype(float)
+    ok = np.isfinite(serials) & (serials >= EXCEL_MIN_SERIAL) & (serials < EXCEL_MAX_SERIAL)
+    seconds = np.round(np.where(ok, serials, 0.0) * 86_400.0).astype(np.int64)
+    us = np.where(ok, _EXCEL_EPOCH_US + seconds * US_PER_SECOND, NAT.astype(np.int64))
+    errors = _errors(len(serials))
+    for i in np.flatnonzero(~ok):
+        errors[i] = (
+            f"{field}: Excel serial {_describe(serials[i])} is outside 61 (1900-03-01) .. "
+            f"2958465 (9999-12-31)"
+        )
+    return us.view("datetime64[us]"), errors
+
+
+def _normalise_date_text(s: pd.Series) -> pd.Series:
+    """Common export spellings to ISO: 2024/04/15, 2024.04.15, 2024年4月15日 15:00."""
+    s = s.str.replace(r"[年/.](?=\d)", "-", regex=True)
+    s = s.str.replace("月", "-", regex=False).str.replace("日", " ", regex=False)
+    s = s.str.replace(r"^(\d{4})-(\d)(?=\D|$)", r"\1-0\2", regex=True)
+    s = s.str.replace(r"^(\d{4}-\d{2})-(\d)(?=\D|$)", r"\1-0\2", regex=True)
+    s = s.str.replace(r"\s+(\d):", r" 0\1:", regex=True)
+    return s.str.strip()
+
+
+def _parse_text(texts: pd.Series, tz: str) -> np.ndarray:
+    """ISO-ish strings (naive or with offset) to naive platform time; NaT where unparseable."""
+    out = np.full(len(texts), NAT)
+    if not len(texts):
+        return out
+    aware = texts.str.contains(_OFFSET_RE, regex=True).to_numpy(dtype=bool) & texts.str.contains(
+        r"\d[T ]?\d{1,2}:\d{2}", regex=True
+    ).to_numpy(dtype=bool)
+    for mask, utc in ((~aware, False), (aware, True)):
+        if not mask.any():
+            continue
+        part = texts[mask]
+        parsed = pd.to_datetime(part, format="ISO8601", errors="coerce", utc=utc)
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            retry = pd.to_datetime(
+                _normalise_date_text(part[bad]), format="ISO8601", errors="coerce", utc=utc
+            )
+            parsed = parsed.copy()
+            parsed[bad] = retry
+        if utc:
+            parsed = parsed.dt.tz_convert(tz).dt.tz_localize(None)
+        out[mask] = parsed.to_numpy(dtype="datetime64[us]")
+    return out
+
+
+def parse_datetimes(values, field: str, tz: str = "Asia/Shanghai") -> tuple[np.ndarray, np.ndarray]:
+    """Parse a column of date-times into naive platform time.
+
+    Accepts datetime/date objects, pandas Timestamps (aware ones are converted to ``tz``), ISO
+    strings with or without an offset, common export spellings, and Excel serial numbers.
+
+    Returns:
+        ``(datetime64[us] array with NaT for blanks and errors, error texts)``.
+    """
+    s = _as_series(values)
+    n = len(s)
+    errors = _errors(n)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert(tz).dt.tz_localize(None).to_numpy(dtype="datetime64[us]"), errors
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return s.to_numpy(dtype="datetime64[us]"), errors
+    if pd.api.types.is_bool_dtype(s.dtype):
+        s = s.astype(object)
+    elif pd.api.types.is_numeric_dtype(s.dtype):
+        vals = s.to_numpy(dtype=float, na_value=np.nan)
+        blank = np.isnan(vals)
+        out, errors = _serials_to_us(vals, field)
+        errors[blank] = None
+        return out, errors
+
+    out = np.full(n, NAT)
+    obj = s.to_numpy(dtype=object)
+    kinds = _kinds(obj)
+    # datetimes and Timestamps (naive or aware, possibly mixed)
+    idx = np.flatnonzero(kinds == _DATETIME)
+    if len(idx):
+        for i in idx:
+            v = obj[i]
+            ts = pd.Timestamp(v)
+            if ts.tzinfo is not None:
+                ts = ts.tz_convert(tz).tz_localize(None)
+            out[i] = ts.as_unit("us").to_datetime64()
+    idx = np.flatnonzero(kinds == _DATE)
+    if len(idx):
+        out[idx] = np.array([np.datetime64(obj[i], "D") for i in idx]).astype("datetime64[us]")
+    idx = np.flatnonzero(kinds == _NUMBER)
+    if len(idx):
+        out[idx], errs = _serials_to_us(obj[idx].astype(float), field)
+        errors[idx] = errs
+    idx = np.flatnonzero(kinds == _TEXT)
+    if len(idx):
+        texts = pd.Series(obj[idx], dtype=object).astype(str).str.strip()
+        numeric = pd.to_numeric(texts, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        is_num = ~np.isnan(numeric) & ~texts.str.fullmatch(r"\d{8}").to_numpy(dtype=bool)
+        if is_num.any():
+            out[idx[is_num]], errs = _serials_to_us(numeric[is_num], field)
+            errors[idx[is_num]] = errs
+        rest = idx[~is_num]
+        if len(rest):
+            parsed = _parse_text(texts[~is_num].reset_index(drop=True), tz)
+            out[rest] = parsed
+            for j in np.flatnonzero(np.isnat(parsed)):
+                errors[rest[j]] = f"{field}: not a date or time: {_describe(obj[rest[j]])}"
+    for i in np.flatnonzero(kinds == _EXCEL_ERROR):
+        errors[i] = f"{field}: Excel error value {_describe(obj[i]).strip(chr(39))}"
+    for i in np.flatnonzero(kinds == _OTHER):
+        errors[i] = f"{field}: not a date or time: {_describe(obj[i])}"
+    return out, errors
+
+
+_BLANK, _DATETIME, _DATE, _NUMBER, _TEXT, _EXCEL_ERROR, _OTHER = range(7)
+
+
+def _kind(v) -> int:
+    if v is None or v is pd.NaT or v is pd.NA:
+        return _BLANK
+    if isinstance(v, (dt.datetime, np.datetime64)):
+        return _BLANK if pd.isna(v) else _DATETIME
+    if isinstance(v, dt.date):
+        return _DATE
+    if isinstance(v, ExcelError):
+        return _EXCEL_ERROR
+    if isinstance(v, (bool, np.bool_)):
+        return _OTHER
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return _BLANK if v != v else _NUMBER
+    if isinstance(v, str):
+        t = v.strip()
+        if not t:
+            return _BLANK
+        return _EXCEL_ERROR if t.upper() in _EXCEL_ERRORS else _TEXT
+    return _OTHER
+
+
+_kind_vec = np.frompyfunc(_kind, 1, 1)
+
+
+def _kinds(obj: np.ndarray) -> np.ndarray:
+    if not len(obj):
+        return np.zeros(0, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        return _kind_vec(obj).astype(np.int8)
+
+
+def parse_datetime(value, field: str, tz: str = "Asia/Shanghai", required: bool = True):
+    """One value; raises ``ValueError`` naming ``field``. Returns a naive ``pd.Timestamp`` or None."""
+    out, err = parse_datetimes([value], field, tz)
+    if err[0] is not None:
+        raise ValueError(err[0])
+    if np.isnat(out[0]):
+        if required:
+            raise ValueError(f"{field} is blank")
+        return None
+    return pd.Timestamp(out[0])
+
+
+# --- counts ---------------------------------------------------------------------------------
+
+
+def parse_counts(values, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """Whole non-negative numbers (text numbers like " 12 " and "12.0" too); NaN for blanks."""
+    s = _as_series(values)
+    n = len(s)
+    errors = _errors(n)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        s = s.astype(object)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        nums = s.to_numpy(dtype=float, na_value=np.nan)
+        raw = nums
+    else:
+        obj = s.to_numpy(dtype=object)
+        kinds = _kinds(obj)
+        nums = np.full(n, np.nan)
+        num_idx = np.flatnonzero(kinds == _NUMBER)
+        nums[num_idx] = obj[num_idx].astype(float)
+        txt_idx = np.flatnonzero(kinds == _TEXT)
+        if len(txt_idx):
+            texts = pd.Series(obj[txt_idx], dtype=object).astype(str).str.strip().str.replace(",", "")
+            nums[txt_idx] = pd.to_numeric(texts, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            for j in np.flatnonzero(np.isnan(nums[txt_idx])):
+                errors[txt_idx[j]] = f"{field}: not a number: {_describe(obj[txt_idx[j]])}"
+        for i in np.flatnonzero((kinds == _EXCEL_ERROR)):
+            errors[i] = f"{field}: Excel error value {obj[i]}"
+        for i in np.flatnonzero((kinds == _OTHER) | (kinds == _DATETIME) | (kinds == _DATE)):
+            errors[i] = f"{field}: not a number: {_describe(obj[i])}"
+        raw = obj
+    finite = np.isfinite(nums)
+    bad_inf = ~finite & ~np.isnan(nums)
+    for i in np.flatnonzero(bad_inf):
+        errors[i] = f"{field}: not a finite number: {_describe(raw[i])}"
+    neg = finite & (nums < 0)
+    frac = finite & (nums != np.floor(np.where(finite, nums, 0)))
+    for i in np.flatnonzero(neg):
+        errors[i] = f"{field} must not be negative: {_describe(raw[i])}"
+    for i in np.flatnonzero(frac & ~neg):
+        errors[i] = f"{field} must be a whole number: {_describe(raw[i])}"
+    bad = neg | frac | bad_inf
+    nums = np.where(bad, np.nan, nums)
+    return nums, errors
+
+
+# --- categorical values (channel, method) ---------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _value_aliases() -> dict[str, dict[str, str]]:
+    from .tables import load_headers
+
+    doc = load_headers()
+    out = {}
+    for kind in ("channel_values", "method_values"):
+        table = {}
+        for canonical, aliases in doc[kind].items():
+            table[_fold(canonical)] = canonical
+            for alias in aliases:
+                table[_fold(alias)] = canonical
+        out[kind] = table
+    return out
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "", str(text)).lower()
+
+
+def _parse_choice(values, field: str, kind: str, allowed: str) -> tuple[np.ndarray, np.ndarray]:
+    s = _as_series(values)
+    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    table = _value_aliases()[kind]
+    mapped = []
+    messages = []
+    for u in uniques:
+        if isinstance(u, str) and not u.strip():
+            mapped.append(None)
+            messages.append(None)
+            continue
+        hit = table.get(_fold(u)) if isinstance(u, str) else None
+        mapped.append(hit)
+        if hit is None:
+            what = "Excel error value " + str(u) if is_excel_error_text(u) or isinstance(u, ExcelError) else _describe(u)
+            messages.append(f"{field}: unknown value {what} (expected {allowed})")
+        else:
+            messages.append(None)
+    mapped_arr = np.array(mapped + [None], dtype=object)
+    message_arr = np.array(messages + [None], dtype=object)
+    return mapped_arr[codes], message_arr[codes]
+
+
+def parse_channels(values, field: str = "channel"):
+    """``POP``/``JIT`` (case-, space-insensitive, with aliases); None for blanks."""
+    return _parse_choice(values, field, "channel_values", "POP or JIT")
+
+
+def parse_methods(values, field: str = "method"):
+    """``pickup``/``self`` (上门揽收 / 自寄 and other aliases); None for blanks."""
+    return _parse_choice(values, field, "method_values", "pickup or self")
+
+
+def first_errors(*error_arrays: np.ndarray) -> np.ndarray:
+    """Row-wise join of several error arrays ("; " between messages); None where all are None."""
+    n = len(error_arrays[0])
+    out = _errors(n)
+    for errs in error_arrays:
+        idx = np.flatnonzero(pd.notna(errs))
+        for i in idx:
+            out[i] = errs[i] if out[i] is None else f"{out[i]}; {errs[i]}"
+    return out
