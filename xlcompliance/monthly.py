@@ -136,3 +136,27 @@ def monthly_summary(
     out.attrs["penalty_errors"] = penalty_errors
     out.attrs["as_of"] = as_of_ts
     return out
+
+
+def margins(on_time, assessed, threshold) -> tuple[np.ndarray, np.ndarray]:
+    """How far each month is from the threshold ``p/q``, in whole orders.
+
+    Returns:
+        ``late_allowed``: more late orders the month can absorb and still reach the threshold
+        (0 when it is below); ``on_time_needed``: more on-time orders needed to reach it (0 when
+        it is already reached; -1 when no number of on-time orders can, i.e. a 100 % threshold
+        with a late order). Exact integer arithmetic.
+    """
+    on_time = np.asarray(on_time, dtype=np.int64)
+    assessed = np.asarray(assessed, dtype=np.int64)
+    p, q = threshold.numerator, threshold.denominator
+    surplus = on_time * q - p * assessed  # >= 0 iff the rate reaches p/q
+    if p == 0:
+        late_allowed = np.full(len(on_time), np.iinfo(np.int64).max)
+    else:
+        late_allowed = np.where(surplus >= 0, surplus // p, 0)
+    if p == q:
+        needed = np.where(surplus >= 0, 0, -1)
+    else:
+        needed = np.where(surplus >= 0, 0, -((surplus) // (q - p)))
+    return late_allowed, needed
