@@ -47,7 +47,10 @@ def _to_date(value, field: str) -> dt.date:
             return dt.date.fromisoformat(value.strip()[:10])
         except ValueError:
             pass
-    ts = pd.Timestamp(value) if value is not None else pd.NaT
+    try:
+        ts = pd.Timestamp(value) if value is not None else pd.NaT
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.NaT
     if ts is pd.NaT or pd.isna(ts):
         raise ValueError(f"{field} is not a date: {value!r}")
     return ts.date()

@@ -65,6 +65,8 @@ def _errors(n: int) -> np.ndarray:
 
 
 def _describe(value) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -94,14 +96,15 @@ def _serials_to_us(serials: np.ndarray, field: str) -> tuple[np.ndarray, np.ndar
     return us.view("datetime64[us]"), errors
 
 
+_EXPORT_DATE = r"^(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?"
+
+
 def _normalise_date_text(s: pd.Series) -> pd.Series:
-    """Common export spellings to ISO: 2024/04/15, 2024.04.15, 2024年4月15日 15:00."""
-    s = s.str.replace(r"[年/.](?=\d)", "-", regex=True)
-    s = s.str.replace("月", "-", regex=False).str.replace("日", " ", regex=False)
-    s = s.str.replace(r"^(\d{4})-(\d)(?=\D|$)", r"\1-0\2", regex=True)
-    s = s.str.replace(r"^(\d{4}-\d{2})-(\d)(?=\D|$)", r"\1-0\2", regex=True)
-    s = s.str.replace(r"\s+(\d):", r" 0\1:", regex=True)
-    return s.str.strip()
+    """Common export spellings to ISO: 2024/4/5 9:07, 2024.04.05, 2024年4月5日 09:07."""
+    parts = s.str.extract(_EXPORT_DATE + r"[T\s]*(.*)$")
+    date = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+    rest = parts[3].fillna("").str.strip().str.replace(r"^(\d):", r"0\1:", regex=True)
+    return (date + " " + rest).str.strip()
 
 
 def _parse_text(texts: pd.Series, tz: str) -> np.ndarray:
@@ -266,7 +269,7 @@ def parse_counts(values, field: str) -> tuple[np.ndarray, np.ndarray]:
             nums[txt_idx] = pd.to_numeric(texts, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             for j in np.flatnonzero(np.isnan(nums[txt_idx])):
                 errors[txt_idx[j]] = f"{field}: not a number: {_describe(obj[txt_idx[j]])}"
-        for i in np.flatnonzero((kinds == _EXCEL_ERROR)):
+        for i in np.flatnonzero(kinds == _EXCEL_ERROR):
             errors[i] = f"{field}: Excel error value {obj[i]}"
         for i in np.flatnonzero((kinds == _OTHER) | (kinds == _DATETIME) | (kinds == _DATE)):
             errors[i] = f"{field}: not a number: {_describe(obj[i])}"

@@ -122,14 +122,29 @@ def require(frame_or_columns, required, kind: str, headers: dict | None = None) 
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+def _header_line(path: Path, encoding: str, kind: str, headers: dict | None) -> int:
+    """Index of the first of the first 20 lines that holds at least two known headers (else 0)."""
+    import csv
+    import itertools
+
+    with open(path, encoding=encoding, newline="") as fh:
+        for i, row in enumerate(itertools.islice(csv.reader(fh), 20)):
+            if len(header_map(row, kind, headers)) >= 2:
+                return i
+    return 0
+
+
+def _read_csv(path: Path, encoding: str | None, kind: str, headers: dict | None) -> pd.DataFrame:
     encodings = (encoding,) if encoding else _ENCODINGS
     last = None
     for enc in encodings:
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)
+            skip = _header_line(path, enc, kind, headers)
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, skiprows=skip)
         except UnicodeDecodeError as exc:
             last = exc
+        except LookupError:
+            raise InputFileError(f"{path.name}: unknown encoding {enc!r}") from None
         except pd.errors.EmptyDataError:
             raise InputFileError(f"{path.name}: the file is empty") from None
         except pd.errors.ParserError as exc:
@@ -184,7 +199,7 @@ def read_table(
     if suffix in (".xlsx", ".xlsm"):
         frame = _read_xlsx(path, sheet, kind)
     elif suffix in (".csv", ".txt", ".tsv"):
-        frame = _read_csv(path, encoding)
+        frame = _read_csv(path, encoding, kind, headers)
     else:
         raise InputFileError(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
     frame = _find_header_row(frame, kind, headers)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-SAMPLE_AS_OF = "2024-07-01 10:00:00"  # the bundled sample is an export taken at this moment
+from ..sample import SAMPLE_AS_OF  # noqa: F401  (the bundled sample is an export taken at this moment)
 
 
 def user_error_types() -> tuple[type[BaseException], ...]:
