@@ -6,6 +6,8 @@ and a bad row carries its reason in ``error`` instead of stopping the others.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -25,24 +27,36 @@ def _text(series: pd.Series | None, n: int) -> np.ndarray:
     return np.array(["" if pd.isna(v) else str(v).strip() for v in values], dtype=object)
 
 
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
 def parse_months(values, field: str = "month") -> tuple[pd.PeriodIndex, np.ndarray]:
-    """``YYYY-MM`` text, Periods, dates or 2024年4月 into monthly Periods (NaT + error if bad)."""
+    """``YYYY-MM`` / ``2024年4月`` text, Periods, or any date the date parser takes -> monthly Periods.
+
+    Anything else (e.g. "April" with no year) is an error, never a guess.
+    """
     s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    out = []
-    errors = np.full(len(s), None, dtype=object)
-    for i, v in enumerate(s.astype(object)):
-        try:
-            if isinstance(v, pd.Period):
-                out.append(v.asfreq("M"))
-                continue
-            if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
-                raise ValueError
-            text = str(v).strip().replace("年", "-").replace("月", "").replace("/", "-")
-            out.append(pd.Period(pd.Timestamp(text[:7] + "-01" if len(text) <= 7 else text), "M"))
-        except (ValueError, TypeError, OverflowError):
-            out.append(pd.NaT)
-            errors[i] = f"{field}: not a month (YYYY-MM): {v!r}"
-    return pd.PeriodIndex(out, freq="M"), errors
+    obj = s.astype(object).to_numpy()
+    out = np.full(len(obj), pd.NaT, dtype=object)
+    errors = np.full(len(obj), None, dtype=object)
+    rest = []
+    for i, v in enumerate(obj):
+        if isinstance(v, pd.Period):
+            out[i] = v.asfreq("M")
+            continue
+        match = _MONTH_TEXT.match(v.strip()) if isinstance(v, str) else None
+        if match and 1 <= int(match.group(2)) <= 12:
+            out[i] = pd.Period(year=int(match.group(1)), month=int(match.group(2)), freq="M")
+        else:
+            rest.append(i)
+    if rest:
+        when, errs = parse_datetimes(obj[rest], field)
+        for k, i in enumerate(rest):
+            if np.isnat(when[k]):
+                errors[i] = f"{field}: not a month (YYYY-MM): {obj[i]!r}"
+            else:
+                out[i] = pd.Period(pd.Timestamp(when[k]), "M")
+    return pd.PeriodIndex(list(out), freq="M"), errors
 
 
 def normalize_penalties(penalties: pd.DataFrame, rules: Rules | None = None, headers=None) -> pd.DataFrame:
