@@ -77,7 +77,8 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], money_columns=()) 
                     fmt = "#,##0.00"
                 elif col == "rate":
                     fmt = "0.00%"
-                sample = s.head(200).astype(str).map(len)
+                # pandas 3: astype(str) keeps missing values as NaN, so measure non-missing only
+                sample = s.head(200).dropna().astype(object).map(lambda v: len(str(v)))
                 width = max([len(str(col))] + ([int(sample.max())] if len(sample) else []))
                 if fmt == DATETIME_FORMAT:
                     width = 19

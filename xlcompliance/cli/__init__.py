@@ -12,7 +12,7 @@ import importlib
 import sys
 
 # Command modules, in the order `--help` lists them.
-COMMANDS = ("assess",)
+COMMANDS = ("assess", "reconcile", "whatif", "workbook")
 
 
 def build_parser() -> argparse.ArgumentParser:

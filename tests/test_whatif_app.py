@@ -1,0 +1,186 @@
+"""The what-if app driven headless: set widget values, outputs equal the engine's numbers."""
+
+from __future__ import annotations
+
+import io
+import re
+from fractions import Fraction
+
+import pandas as pd
+import pytest
+
+import xlcompliance
+from xlcompliance.cli.common import SAMPLE_AS_OF, sample_path
+from xlcompliance.scenarios import Levers, priority_list, what_if
+from xlcompliance.whatif import build_app, fmt_rate
+
+pytest.importorskip("ipywidgets")
+
+HAND_AS_OF = "2024-06-15 12:00"
+THRESHOLD = float(xlcompliance.default_rules().threshold)
+
+
+def cell(html: str, css: str) -> str:
+    """The text of the table cell with class ``css`` in the app's results HTML."""
+    m = re.search(rf"<td class='{css}'>(?:<b>)?(.*?)(?:</b>)?</td>", html)
+    assert m, f"{css} not in results"
+    return m.group(1)
+
+
+def hand_orders() -> pd.DataFrame:
+    """Shop S, May 2024: 19 POP orders on time and 1 late (exactly 95 %); shop T: 1 on time."""
+    rows = [("S", "2024-05-07 10:00")] * 19 + [("S", "2024-05-09 10:00"), ("T", "2024-05-07 10:00")]
+    return pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(len(rows))],
+        "shop": [s for s, _ in rows],
+        "channel": "POP",
+        "paid_at": "2024-05-06 10:00",  # standard 48 h -> Wed 2024-05-08 10:00
+        "listed_at": "2023-01-01",
+        "last_month_sales": "50",
+        "fulfilled_at": [f for _, f in rows],
+    })
+
+
+@pytest.fixture(scope="module")
+def engine():
+    orders = xlcompliance.read_table(sample_path("orders.csv"), kind="orders")
+    penalties = xlcompliance.read_table(sample_path("penalties.csv"), kind="penalties")
+    assessed = xlcompliance.assess(orders, as_of=SAMPLE_AS_OF)
+    summary = xlcompliance.monthly_summary(assessed, penalties, as_of=SAMPLE_AS_OF)
+    return assessed, penalties, summary
+
+
+@pytest.fixture(scope="module")
+def app():
+    return build_app()
+
+
+def test_sample_opens_as_of_its_export_moment(app, engine):
+    _, _, summary = engine
+    assert app.as_of == pd.Timestamp(SAMPLE_AS_OF)
+    assert f"{pd.Timestamp(SAMPLE_AS_OF):%Y-%m-%d %H:%M}" in app.title.value
+    assert list(app.shop.options) == [(s or "(no shop)", s) for s in dict.fromkeys(summary["shop"])]
+    row = summary[(summary["shop"] == app.shop.value) & (summary["month"].astype(str) == app.month.value)].iloc[0]
+    assert not row["provisional"]  # the default month is a final one
+    for css in ("xlc-rate-baseline", "xlc-rate-scenario"):
+        assert cell(app.results.value, css) == fmt_rate(row["rate"])
+    assert cell(app.results.value, "xlc-refund-baseline") == f"{row['refund_due']:.2f}"
+
+
+@pytest.mark.parametrize(
+    "settings, levers",
+    [
+        ({"extra_late": 4}, Levers(extra_late=4)),
+        ({"jit_shift": 24, "pop_shift": 6}, Levers(jit_shift_hours=24, pop_shift_hours=6)),
+        ({"fixed_share": 0.5, "threshold": 0.99}, Levers(fixed_share=0.5, threshold=Fraction(99, 100))),
+        ({"relax_new": True, "penalty_per_late": "18.80", "extra_late": 2},
+         Levers(relax_new_listings=True, penalty_per_late="18.80", extra_late=2)),
+    ],
+)
+def test_moving_controls_gives_the_engine_numbers(app, engine, settings, levers):
+    assessed, penalties, _ = engine
+    shops = [s for _, s in app.shop.options]
+    for shop in (shops[0], shops[-1]):
+        app.shop.value = shop
+        with app.hold_refresh():
+            for name, value in settings.items():
+                getattr(app, name).value = value
+        expected = what_if(assessed, penalties, shop=shop, month=app.month.value, levers=levers,
+                           curve_max=app.extra_late.max, as_of=SAMPLE_AS_OF)
+        got = app.result
+        assert (got.shop, str(got.month)) == (shop, app.month.value)
+        for col in ("assessed", "on_time", "late", "rate", "qualifies", "penalties", "refund_due",
+                    "net_cost", "late_allowed"):
+            assert got.scenario[col] == expected.scenario[col], col
+        assert cell(app.results.value, "xlc-rate-scenario") == fmt_rate(expected.scenario["rate"])
+        assert cell(app.results.value, "xlc-net-scenario") == f"{expected.scenario['net_cost']:.2f}"
+        assert cell(app.results.value, "xlc-late-allowed-scenario") == str(expected.scenario["late_allowed"])
+        pd.testing.assert_frame_equal(got.curve, expected.curve)
+        assert len(got.flips) == len(expected.flips)
+        for order_id in expected.flips["order_id"].head(3):
+            assert order_id in app.flips.value
+        with app.hold_refresh():  # back to the baseline
+            for name in settings:
+                w = getattr(app, name)
+                w.value = {"relax_new": False, "penalty_per_late": "", "threshold": THRESHOLD}.get(name, 0)
+        assert app.result.scenario["rate"] == app.result.baseline["rate"]
+
+
+def test_chart_marks_the_current_point(app):
+    app.extra_late.value = 3
+    assert "<polyline" in app.chart.value and "xlc-current" in app.chart.value
+    assert f"3 extra late: {fmt_rate(app.result.scenario['rate'])}" in app.chart.value
+    app.extra_late.value = 0
+
+
+def test_bad_penalty_text_is_reported_and_cleared(app):
+    app.penalty_per_late.value = "twelve"
+    assert "penalty_per_late" in app.message.value
+    app.penalty_per_late.value = "12"
+    assert app.message.value == ""
+    app.penalty_per_late.value = ""
+
+
+def test_priority_list_shown(app, engine):
+    assessed, _, _ = engine
+    expected = priority_list(assessed, as_of=SAMPLE_AS_OF)
+    pd.testing.assert_frame_equal(app.priority, expected)
+    for order_id in expected["order_id"].head(5):
+        assert str(order_id) in app.priority_table.value
+
+
+def test_hand_data_at_exactly_95_percent():
+    app = build_app(hand_orders(), as_of=HAND_AS_OF)
+    assert app.shop.value == "S" and app.month.value == "2024-05"
+    assert cell(app.results.value, "xlc-rate-scenario") == "95.00%"
+    assert cell(app.results.value, "xlc-qualifies-scenario").startswith("yes")
+    assert cell(app.results.value, "xlc-late-allowed-scenario") == "0"
+    app.extra_late.value = 1
+    assert cell(app.results.value, "xlc-rate-scenario") == fmt_rate(19 / 21)
+    assert cell(app.results.value, "xlc-qualifies-scenario").startswith("no")
+    app.threshold.value = 0.9
+    assert cell(app.results.value, "xlc-qualifies-scenario").startswith("yes")
+    assert cell(app.results.value, "xlc-qualifies-baseline").startswith("yes")
+    app.shop.value = "T"
+    assert cell(app.results.value, "xlc-counts-baseline") == "1 / 1"
+
+
+def upload(content: bytes, name: str) -> tuple:
+    return ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
+             "last_modified": pd.Timestamp("2024-07-01").to_pydatetime()},)
+
+
+def test_upload_csv_and_xlsx(tmp_path):
+    app = build_app(as_of=HAND_AS_OF)
+    app.extra_late.value = 2
+    app.upload_orders.value = upload(hand_orders().to_csv(index=False).encode("utf-8"), "export.csv")
+    assert "Loaded export.csv" in app.message.value
+    assert app.extra_late.value == 0 and app.result.levers == Levers()  # new data, levers reset
+    assert [v for _, v in app.shop.options] == ["S", "T"]
+    assert cell(app.results.value, "xlc-rate-baseline") == "95.00%"
+    assert app.as_of == pd.Timestamp(HAND_AS_OF)
+
+    buf = io.BytesIO()
+    hand_orders().rename(columns={"paid_at": "支付时间"}).to_excel(buf, index=False, sheet_name="Orders")
+    app.upload_orders.value = upload(buf.getvalue(), "export.xlsx")
+    assert "Loaded export.xlsx" in app.message.value, app.message.value
+    assert cell(app.results.value, "xlc-counts-baseline") == "19 / 20"
+
+    statement = pd.DataFrame({"shop": ["S"], "order_id": ["o19"], "channel": ["POP"], "amount": ["30.10"],
+                              "deducted_at": ["2024-05-20 09:00"]})
+    app.upload_penalties.value = upload(statement.to_csv(index=False).encode(), "penalties.csv")
+    assert cell(app.results.value, "xlc-refund-baseline") == "30.10"
+    assert cell(app.results.value, "xlc-due-baseline") == "2024-06-30 23:59"
+
+
+def test_bad_upload_keeps_the_data_and_says_why():
+    app = build_app(hand_orders(), as_of=HAND_AS_OF)
+    before = app.result.scenario["rate"]
+    app.upload_orders.value = upload(b"foo,bar\n1,2\n", "wrong.csv")
+    assert "wrong.csv" in app.message.value and "channel" in app.message.value
+    assert app.result.scenario["rate"] == before and [v for _, v in app.shop.options] == ["S", "T"]
+    app.upload_penalties.value = upload(b"shop,order_id\nS,o1\n", "no-amounts.csv")
+    assert "no-amounts.csv" in app.message.value and "amount" in app.message.value
+    assert app.penalties is None and app.result.penalty_source == "none"
+    app.extra_late.value = 1  # still works on the old data
+    assert app.result.scenario["late"] == 2
