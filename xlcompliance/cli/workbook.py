@@ -1,0 +1,56 @@
+"""``xlcompliance workbook``: the seller workbook (Excel formulas over the engine) for an export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import Context, add_input_options, sample_path
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "workbook",
+        help="seller workbook: orders with live deadline/status formulas, monthly summary",
+        description=(
+            "Build the seller workbook (Orders, Summary, Holidays, Penalties, Rules, How-to, "
+            "xlwings.conf) from an order export; with no ORDERS, from the bundled sample."
+        ),
+    )
+    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv or .xlsx)")
+    p.add_argument("--penalties", metavar="FILE", help="penalty statement for the Penalties sheet")
+    add_input_options(p)
+    p.add_argument("--out", metavar="FILE", required=True, help="the workbook to write (.xlsx)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..tables import read_table
+    from ..workbook import write_workbook
+
+    if args.no_statutory or args.rules:
+        raise ValueError(
+            "--no-statutory and --rules are not available for the workbook: its formulas use the "
+            "bundled rules (or $XLCOMPLIANCE_RULES) and always count the official breaks"
+        )
+    using_sample = args.orders is None
+    ctx = Context(args, using_sample=using_sample)
+    orders_path = Path(args.orders) if args.orders else sample_path("orders.csv")
+    penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
+    orders = ctx.read(orders_path, "orders")
+    penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
+    holidays = read_table(args.holidays, kind="holidays") if args.holidays else None
+    inputs = [orders_path, penalties_path, args.holidays]
+    written = write_workbook(
+        args.out,
+        orders,
+        penalties,
+        holidays,
+        as_of=ctx.as_of,
+        rules=ctx.rules,
+        headers=ctx.headers,
+        force=args.force,
+        inputs=[p for p in inputs if p],
+    )
+    print(f"wrote {written} ({len(orders)} orders)")
+    return 0

@@ -1,0 +1,514 @@
+"""Excel functions (xlwings) for sellers' workbooks: thin wrappers over the one engine.
+
+One module for the three xlwings runtimes: the classic add-in on Windows
+(``UDF Modules = xlcompliance.udfs``), xlwings Lite (``workbook/lite/main.py`` imports these
+functions) and xlwings Server (mount this module). Each function converts Excel values with
+:mod:`xlcompliance.excelvalues`, makes ONE vectorised engine call, and converts the answers
+back: a single cell gives one value, whole columns give one spilled column. A bad row gives that
+cell ``#VALUE!`` while the other rows compute (``DEADLINE_EXPLAIN`` says why); a row whose
+``paid_at`` is blank gives a blank cell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+import xlwings as xw
+
+from . import excelvalues as xv
+from .assessment import STATUSES, _status, assess, resolve_as_of
+from .calendars import Calendar, default_calendar
+from .ledgers import parse_months
+from .monthly import monthly_summary as _monthly_summary
+from .rules import default_rules
+from .tables import header_map
+
+__all__ = [
+    "deadline_explain",
+    "hours_late",
+    "jit_arrival",
+    "monthly_summary",
+    "order_deadline",
+    "order_status",
+    "pop_deadline",
+    "qualifies",
+    "refund_due",
+    "shop_ontime_rate",
+]
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+# Argument help shown by Excel (shared wording keeps the functions consistent).
+_DOC = {
+    "channel": "POP or JIT: a cell or a column (aliases such as 仓发 accepted)",
+    "paid_at": "Payment time (platform time, Asia/Shanghai): a cell or a column",
+    "method": "JIT only: pickup (上门揽收, the default) or self (自寄); cell or column",
+    "listed_at": "When the product was first listed (blank = unknown); cell or column",
+    "last_month_sales": "The product's orders last month (blank = unknown); cell or column",
+    "fulfilled_at": "POP first scan / JIT pickup scan / JIT warehouse arrival; blank = not yet",
+    "cancelled_at": "Cancellation time, if cancelled without fulfilment; cell or column",
+    "as_of": "Moment of assessment (default: now, platform time)",
+    "holidays": "Announced holiday windows: start, end[, scope POP/JIT/ALL]; header optional",
+    "orders": (
+        "Orders table with a header row (channel, paid_at ... or deadline, status), "
+        "or two columns: deadline, fulfilled_at"
+    ),
+    "penalties": "Penalty statement with a header row: shop, order_id, amount, deducted_at",
+    "month": "Month of the deadlines: 2024-04, or any date in the month; cell or column",
+    "shop": "Shop name; blank = the only shop in the table; cell or column",
+}
+
+
+def _arg(name: str, doc_key: str | None = None):
+    """``@xw.arg`` with the options every function uses: 2-D blocks, error cells as text."""
+    return xw.arg(name, ndim=2, err_to_str=True, doc=_DOC[doc_key or name])
+
+
+# --- holidays ---------------------------------------------------------------------------------
+
+_CALENDARS: OrderedDict = OrderedDict()
+
+
+def _is_header(row: list) -> bool:
+    """A first row of text that does not read as dates is a header row."""
+    texts = [v for v in row if v is not None]
+    if not texts or not all(isinstance(v, str) for v in texts):
+        return False
+    _, errors = xv.datetimes(texts[:2], "cell", default_rules().timezone)
+    return any(e is not None for e in errors)
+
+
+def _calendar(holidays) -> Calendar:
+    """The default calendar plus the windows of a holidays range (cached per content)."""
+    if holidays is None:
+        return default_calendar()
+    rows = [r for r in xv.table(holidays) if any(v is not None for v in r)]
+    if not rows:
+        return default_calendar()
+    key = tuple(tuple(r) for r in rows)
+    cal = _CALENDARS.get(key)
+    if cal is None:
+        if _is_header(rows[0]):
+            frame = pd.DataFrame(
+                rows[1:],
+                columns=[str(h or f"column{i}") for i, h in enumerate(rows[0])],
+                dtype=object,
+            )
+            cal = Calendar.from_frame(frame)
+        else:
+            cal = Calendar([tuple(r[:3]) if len(r) >= 3 else tuple(r[:2]) for r in rows])
+        _CALENDARS[key] = cal
+        while len(_CALENDARS) > 16:
+            _CALENDARS.popitem(last=False)
+    return cal
+
+
+def _as_of(as_of):
+    values, is_range = xv.column(as_of, "as_of")
+    if is_range:
+        raise ValueError("as_of must be a single cell")
+    return resolve_as_of(values[0] if values else None, default_rules())
+
+
+# --- order rows: one assess() call ------------------------------------------------------------
+
+
+def _assess_rows(fields: dict, as_of=None, holidays=None):
+    """Assess cell/column arguments as order rows.
+
+    Returns:
+        ``(assessed frame, blank rows, is_range)``; blank rows have no ``paid_at``.
+    """
+    columns = {}
+    is_range = False
+    for name, value in fields.items():
+        columns[name], ranged = xv.column(value, name)
+        is_range |= ranged
+    n = xv.broadcast(columns)
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+    blank = np.array([v is None for v in columns["paid_at"]], dtype=bool)
+    as_of_ts = _as_of(as_of) if "fulfilled_at" in fields else None
+    assessed = assess(frame, as_of=as_of_ts, calendar=_calendar(holidays))
+    return assessed.iloc[:n], blank, is_range
+
+
+def _answers(assessed: pd.DataFrame, blank: np.ndarray, is_range: bool, pick):
+    """Per row: blank -> "", error -> #VALUE!, else ``pick(row)``."""
+    bad = (assessed["status"] == "error").to_numpy()
+    out = []
+    for i, value in enumerate(pick(assessed)):
+        out.append("" if blank[i] else xv.error_value() if bad[i] else value)
+    return xv.shaped(out, is_range)
+
+
+def _deadlines(assessed: pd.DataFrame):
+    return [xv.to_datetime(v) for v in assessed["deadline"].to_numpy()]
+
+
+def _fields(channel, paid_at, method=None, listed_at=None, last_month_sales=None, **more):
+    fields = {
+        "channel": channel,
+        "paid_at": paid_at,
+        "method": method,
+        "listed_at": listed_at,
+        "last_month_sales": last_month_sales,
+    }
+    fields.update(more)
+    return fields
+
+
+@xw.func
+@_arg("paid_at")
+@_arg("listed_at")
+@_arg("last_month_sales")
+@_arg("holidays")
+@xw.ret(date_format=DATETIME_FORMAT)
+def pop_deadline(paid_at, listed_at=None, last_month_sales=None, holidays=None):
+    """Deadline for a POP order's first carrier scan (上网), platform time. Cells or columns."""
+    assessed, blank, is_range = _assess_rows(
+        _fields("POP", paid_at, None, listed_at, last_month_sales), holidays=holidays
+    )
+    return _answers(assessed, blank, is_range, _deadlines)
+
+
+@xw.func
+@_arg("paid_at")
+@_arg("method")
+@_arg("listed_at")
+@_arg("last_month_sales")
+@_arg("holidays")
+@xw.ret(date_format=DATETIME_FORMAT)
+def jit_arrival(paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None):
+    """Deadline for a JIT order: pickup scan (上门揽收) or warehouse arrival (自寄)."""
+    assessed, blank, is_range = _assess_rows(
+        _fields("JIT", paid_at, method, listed_at, last_month_sales), holidays=holidays
+    )
+    return _answers(assessed, blank, is_range, _deadlines)
+
+
+@xw.func
+@_arg("channel")
+@_arg("paid_at")
+@_arg("method")
+@_arg("listed_at")
+@_arg("last_month_sales")
+@_arg("holidays")
+@xw.ret(date_format=DATETIME_FORMAT)
+def order_deadline(
+    channel, paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None
+):
+    """Deadline of any order, POP or JIT, platform time. Cells or whole columns."""
+    assessed, blank, is_range = _assess_rows(
+        _fields(channel, paid_at, method, listed_at, last_month_sales), holidays=holidays
+    )
+    return _answers(assessed, blank, is_range, _deadlines)
+
+
+def _status_args(f):
+    for name in (
+        "channel",
+        "paid_at",
+        "fulfilled_at",
+        "method",
+        "listed_at",
+        "last_month_sales",
+        "cancelled_at",
+        "as_of",
+        "holidays",
+    ):
+        f = _arg(name)(f)
+    return f
+
+
+@xw.func
+@_status_args
+def order_status(
+    channel,
+    paid_at,
+    fulfilled_at=None,
+    method=None,
+    listed_at=None,
+    last_month_sales=None,
+    cancelled_at=None,
+    as_of=None,
+    holidays=None,
+):
+    """Status of each order as of a moment: on_time, late, pending, cancelled (#VALUE! = bad)."""
+    fields = _fields(
+        channel,
+        paid_at,
+        method,
+        listed_at,
+        last_month_sales,
+        fulfilled_at=fulfilled_at,
+        cancelled_at=cancelled_at,
+    )
+    assessed, blank, is_range = _assess_rows(fields, as_of, holidays)
+    return _answers(assessed, blank, is_range, lambda a: a["status"].astype(str).tolist())
+
+
+@xw.func
+@_status_args
+def hours_late(
+    channel,
+    paid_at,
+    fulfilled_at=None,
+    method=None,
+    listed_at=None,
+    last_month_sales=None,
+    cancelled_at=None,
+    as_of=None,
+    holidays=None,
+):
+    """Hours past the deadline for late orders; blank for orders that are not late."""
+    fields = _fields(
+        channel,
+        paid_at,
+        method,
+        listed_at,
+        last_month_sales,
+        fulfilled_at=fulfilled_at,
+        cancelled_at=cancelled_at,
+    )
+    assessed, blank, is_range = _assess_rows(fields, as_of, holidays)
+    return _answers(
+        assessed,
+        blank,
+        is_range,
+        lambda a: ["" if pd.isna(h) else float(h) for h in a["hours_late"]],
+    )
+
+
+@xw.func
+@_arg("channel")
+@_arg("paid_at")
+@_arg("method")
+@_arg("listed_at")
+@_arg("last_month_sales")
+@_arg("holidays")
+def deadline_explain(
+    channel, paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None
+):
+    """Why the deadline is what it is (rule set, allowance, days not counted), or why not."""
+    assessed, blank, is_range = _assess_rows(
+        _fields(channel, paid_at, method, listed_at, last_month_sales), holidays=holidays
+    )
+    texts = [
+        "" if blank[i] else str(t) for i, t in enumerate(assessed["explanation"].astype(object))
+    ]
+    return xv.shaped(texts, is_range)
+
+
+# --- shop-months: one assess()/monthly_summary() call ----------------------------------------
+
+
+def _fold(text) -> str:
+    return re.sub(r"[\s_\-]+", "", str(text)).lower()
+
+
+def _frame(rows: list[list]) -> pd.DataFrame:
+    header = [f"column{i + 1}" if h is None else str(h).strip() for i, h in enumerate(rows[0])]
+    return pd.DataFrame(rows[1:], columns=header, dtype=object)
+
+
+def _assessed_table(orders, as_of, holidays) -> pd.DataFrame:
+    """An orders range as an assessed frame (shop, deadline, status) for ``monthly_summary``."""
+    rules = default_rules()
+    rows = [r for r in xv.table(orders) if any(v is not None for v in r)]
+    if not rows:
+        raise ValueError("orders: the range is empty")
+    width = len(rows[0])
+    folded = {_fold(h): i for i, h in enumerate(rows[0]) if isinstance(h, str)}
+    known = header_map([str(h) for h in rows[0]], "orders")
+    if "deadline" in folded and "status" in folded:  # an assessed table: use its statuses
+        frame = _frame(rows)
+        deadline, _ = xv.datetimes(
+            frame.iloc[:, folded["deadline"]].tolist(), "deadline", rules.timezone
+        )
+        status = [
+            str(s).strip().lower().replace(" ", "_") if isinstance(s, str) else "error"
+            for s in frame.iloc[:, folded["status"]]
+        ]
+        out = pd.DataFrame(
+            {
+                "deadline": pd.Series(deadline, dtype="datetime64[us]"),
+                "status": pd.Categorical(
+                    [s if s in STATUSES else "error" for s in status], categories=STATUSES
+                ),
+            }
+        )
+        if "shop" in known:
+            out.insert(0, "shop", frame[known["shop"][0]].reset_index(drop=True))
+        return out
+    if "channel" in known and "paid_at" in known:
+        return assess(_frame(rows), as_of=_as_of(as_of), calendar=_calendar(holidays))
+    if width == 2:  # deadline, fulfilled_at
+        body = rows[1:] if _is_header(rows[0]) else rows
+        deadline, e_deadline = xv.datetimes([r[0] for r in body], "deadline", rules.timezone)
+        fulfilled, e_fulfilled = xv.datetimes([r[1] for r in body], "fulfilled_at", rules.timezone)
+        valid = ~np.isnat(deadline) & pd.isna(e_deadline) & pd.isna(e_fulfilled)
+        codes, _ = _status(
+            deadline,
+            fulfilled,
+            np.full(len(body), np.datetime64("NaT", "us")),
+            valid,
+            _as_of(as_of),
+        )
+        return pd.DataFrame(
+            {
+                "deadline": pd.Series(deadline, dtype="datetime64[us]"),
+                "status": pd.Categorical.from_codes(codes, categories=list(STATUSES)),
+            }
+        )
+    raise ValueError(
+        "orders: expected a header row with channel and paid_at (or deadline and status), "
+        "or two columns deadline, fulfilled_at"
+    )
+
+
+def _summary(orders, penalties, as_of, holidays) -> pd.DataFrame:
+    assessed = _assessed_table(orders, as_of, holidays)
+    ledger = None
+    if penalties is not None:
+        rows = [r for r in xv.table(penalties) if any(v is not None for v in r)]
+        ledger = _frame(rows) if rows else None
+    return _monthly_summary(assessed, ledger, as_of=_as_of(as_of))
+
+
+def _months(values: list) -> list:
+    """Month arguments to Periods (None = all months, ValueError text = bad)."""
+    out = []
+    tz = default_rules().timezone
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        if isinstance(v, str) and not re.match(r"^\s*\d+(\.\d+)?\s*$", v):
+            months, errors = parse_months([v])
+            out.append(errors[0] if errors[0] else months[0])
+            continue
+        parsed, errors = xv.datetimes([v], "month", tz)
+        out.append(errors[0] if errors[0] else pd.Timestamp(parsed[0]).to_period("M"))
+    return out
+
+
+def _shop_months(summary: pd.DataFrame, month, shop, *, month_required: bool, one_shop: bool):
+    """Per (month, shop) argument row: the matching summary rows, or an error text."""
+    months, month_range = xv.column(month, "month")
+    shops, shop_range = xv.column(shop, "shop")
+    columns = {
+        "month": _months(months),
+        "shop": [None if s is None else str(s).strip() for s in shops],
+    }
+    xv.broadcast(columns)
+    known_shops = sorted(set(summary["shop"]))
+    selections = []
+    for m, s in zip(columns["month"], columns["shop"], strict=True):
+        if isinstance(m, str):
+            selections.append(m)
+        elif m is None and month_required:
+            selections.append("month is blank")
+        elif s is None and one_shop and len(known_shops) > 1:
+            selections.append(f"shop is blank and the table has {len(known_shops)} shops")
+        else:
+            rows = np.ones(len(summary), dtype=bool)
+            if m is not None:
+                rows &= (summary["month"] == m).to_numpy()
+            if s is not None:
+                rows &= (summary["shop"] == s).to_numpy()
+            selections.append(summary[rows])
+    return selections, month_range or shop_range
+
+
+def _per_selection(selections, is_range, pick, width: int = 1):
+    error = [xv.error_value()] * width if width > 1 else xv.error_value()
+    return xv.shaped(
+        [error if isinstance(sel, str) else pick(sel) for sel in selections], is_range, width
+    )
+
+
+@xw.func
+@_arg("orders", "orders")
+@_arg("month")
+@_arg("as_of")
+@_arg("shop")
+@_arg("holidays")
+def shop_ontime_rate(orders, month=None, as_of=None, shop=None, holidays=None):
+    """On-time shipping rate (及时发货率) = on time / (on time + late); blank if none assessed."""
+    summary = _summary(orders, None, as_of, holidays)
+    selections, is_range = _shop_months(summary, month, shop, month_required=False, one_shop=False)
+
+    def rate(sel):
+        assessed = int(sel["assessed"].sum())
+        return "" if assessed == 0 else int(sel["on_time"].sum()) / assessed
+
+    return _per_selection(selections, is_range, rate)
+
+
+@xw.func
+@_arg("orders", "orders")
+@_arg("month")
+@_arg("as_of")
+@_arg("shop")
+@_arg("holidays")
+def qualifies(orders, month, as_of=None, shop=None, holidays=None):
+    """TRUE when the shop-month's rate reaches the threshold (95 %) and the month is final."""
+    summary = _summary(orders, None, as_of, holidays)
+    selections, is_range = _shop_months(summary, month, shop, month_required=True, one_shop=True)
+    return _per_selection(selections, is_range, lambda sel: bool(sel["qualifies"].any()))
+
+
+@xw.func
+@_arg("orders", "orders")
+@_arg("penalties")
+@_arg("month")
+@_arg("as_of")
+@_arg("shop")
+@_arg("holidays")
+@xw.ret(date_format=DATETIME_FORMAT)
+def refund_due(orders, penalties, month, as_of=None, shop=None, holidays=None):
+    """Penalty refund due for a shop-month and its due date (two cells: amount, due by)."""
+    summary = _summary(orders, penalties, as_of, holidays)
+    selections, is_range = _shop_months(summary, month, shop, month_required=True, one_shop=True)
+
+    def due(sel):
+        amount = float(sum(sel["refund_due"], start=0))
+        when = sel["refund_due_date"].dropna()
+        return [amount, xv.to_datetime(when.iloc[0]) if len(when) else ""]
+
+    return _per_selection(selections, is_range, due, width=2)
+
+
+@xw.func
+@_arg("orders", "orders")
+@_arg("penalties")
+@_arg("as_of")
+@_arg("holidays")
+@xw.ret(date_format=DATETIME_FORMAT)
+def monthly_summary(orders, penalties=None, as_of=None, holidays=None):
+    """Per shop-month: assessed, on time, late, pending, rate, qualifies, refund due (spills)."""
+    summary = _summary(orders, penalties, as_of, holidays)
+    header = list(summary.columns)
+    rows = [header]
+    for rec in summary.to_dict("records"):
+        row = []
+        for name in header:
+            v = rec[name]
+            if name == "month":
+                v = str(v)
+            elif name == "refund_due_date":
+                v = xv.to_datetime(v) or ""
+            elif name in ("penalties", "refund_due"):
+                v = float(v)
+            elif name == "rate":
+                v = "" if pd.isna(v) else float(v)
+            elif isinstance(v, (np.bool_, bool)):
+                v = bool(v)
+            elif isinstance(v, np.integer):
+                v = int(v)
+            row.append(v)
+        rows.append(row)
+    return rows

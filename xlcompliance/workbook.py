@@ -1,0 +1,532 @@
+"""The seller workbook: an order export laid out for Excel with live xlwings formulas.
+
+Sheets: How-to (中文/English), Orders (the export as a plain range plus Deadline, Status and
+Hours late, each ONE array formula over the data rows), Summary (per shop-month on-time rate,
+qualifies, refund due), Holidays (announced windows that feed every formula), Penalties, Rules
+(read-only view of the rules data) and ``xlwings.conf`` (``UDF Modules = xlcompliance.udfs``).
+
+Every formula cell carries the value the engine computes, so the workbook shows real numbers
+when opened without Python; Excel recomputes them through :mod:`xlcompliance.udfs`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .assessment import ORDER_COLUMNS, assess
+from .calendars import Calendar
+from .exports import neutralise
+from .money import to_cents
+from .monthly import monthly_summary
+from .parsing import parse_counts, parse_datetimes
+from .rules import Rules, default_rules
+from .tables import canonical_series, header_map
+from .xlsxio import atomic_write
+
+WORKBOOK_NAME = "xlcompliance-seller.xlsx"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DATE_FORMAT = "yyyy-mm-dd"
+MONEY_FORMAT = "#,##0.00"
+HOLIDAY_ROWS = 200  # the Holidays range the formulas read (header + room for windows)
+ADDED = ("deadline", "status", "hours_late")
+_DATETIME_FIELDS = ("paid_at", "listed_at", "fulfilled_at", "cancelled_at")
+_SUMMARY_HEADER = ("shop", "month", "on_time_rate", "qualifies", "refund_due", "refund_due_by")
+_SUMMARY_FIRST = 4  # first data row of the Summary table (row 1 as-of, row 3 header)
+
+
+def _col(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i)
+
+
+def _excel_value(value):
+    """A parsed value as a cell value (datetimes naive, numpy scalars plain, blanks None)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, np.datetime64 | pd.Timestamp):
+        return pd.Timestamp(value).to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return neutralise(value) if isinstance(value, str) else value
+
+
+# --- layout: what goes in each cell ------------------------------------------------------------
+
+
+class _Sheet:
+    """Cells of one sheet: values, formats, array formulas with cached values, widths."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.cells: dict[tuple[int, int], object] = {}
+        self.formats: dict[int, str] = {}  # column -> number format for its data rows
+        self.cell_formats: dict[tuple[int, int], str] = {}
+        self.arrays: list[tuple[int, int, int, int, str, list]] = []  # r0, c0, r1, c1, text, values
+        self.widths: dict[int, float] = {}
+        self.heights: dict[int, float] = {}
+        self.freeze: str | None = None
+        self.bold_rows: set[int] = set()
+        self.protect = False
+
+    def put(self, row: int, col: int, value) -> None:
+        self.cells[(row, col)] = _excel_value(value)
+
+    def array(self, row: int, col: int, text: str, values: list[list]) -> None:
+        """One array formula whose result (``values``, rows of cells) starts at (row, col)."""
+        height, width = len(values), len(values[0]) if values else 1
+        self.arrays.append((row, col, row + max(height, 1) - 1, col + width - 1, text, values))
+
+
+def _orders_sheet(orders: pd.DataFrame, assessed: pd.DataFrame, rules: Rules, headers) -> tuple:
+    """Canonical columns A..I as given (dates as real dates), then the three formula columns."""
+    sheet = _Sheet("Orders")
+    cols = canonical_series(orders, "orders", headers)
+    used = {c for names in header_map(orders.columns, "orders", headers).values() for c in names}
+    extra = [c for c in orders.columns if c not in used]
+    n = len(orders)
+    names = list(ORDER_COLUMNS) + list(ADDED) + [str(c) for c in extra]
+    for j, name in enumerate(names, start=1):
+        sheet.put(1, j, name)
+    sheet.bold_rows.add(1)
+    for j, name in enumerate(ORDER_COLUMNS, start=1):
+        raw = cols.get(name)
+        raw = [None] * n if raw is None else raw.astype(object).tolist()
+        if name in _DATETIME_FIELDS:
+            parsed, errors = parse_datetimes(pd.Series(raw, dtype=object), name, rules.timezone)
+            values = [p if e is None and not np.isnat(p) else r for p, e, r in zip(parsed, errors, raw, strict=True)]
+            sheet.formats[j] = DATETIME_FORMAT
+            sheet.widths[j] = 20
+        elif name == "last_month_sales":
+            counts, errors = parse_counts(pd.Series(raw, dtype=object), name)
+            values = [
+                int(c) if e is None and not np.isnan(c) else r for c, e, r in zip(counts, errors, raw, strict=True)
+            ]
+            sheet.widths[j] = 17
+        else:
+            values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in raw]
+            sheet.widths[j] = 19 if name == "order_id" else 16 if name == "shop" else 9
+        for i, v in enumerate(values, start=2):
+            sheet.put(i, j, v)
+    for k, col in enumerate(extra, start=len(ORDER_COLUMNS) + len(ADDED) + 1):
+        for i, v in enumerate(orders[col].astype(object).tolist(), start=2):
+            sheet.put(i, k, v if isinstance(v, str) or v is None or not pd.isna(v) else None)
+        sheet.widths[k] = max(10, min(40, len(str(col)) + 2))
+
+    last = n + 1
+    ref = {name: f"{_col(j)}2:{_col(j)}{last}" for j, name in enumerate(ORDER_COLUMNS, start=1)}
+    holidays = f"Holidays!$A$1:$D${HOLIDAY_ROWS}"
+    as_of = "Summary!$B$1"
+    row_args = f"{ref['channel']},{ref['paid_at']}"
+    details = f"{ref['method']},{ref['listed_at']},{ref['last_month_sales']}"
+    status_args = f"{row_args},{ref['fulfilled_at']},{details},{ref['cancelled_at']},{as_of},{holidays}"
+    first = len(ORDER_COLUMNS) + 1
+    bad = (assessed["status"] == "error").to_numpy()
+    deadline = [["#VALUE!" if b else d] for b, d in zip(bad, assessed["deadline"], strict=True)]
+    status = [["#VALUE!" if b else str(s)] for b, s in zip(bad, assessed["status"], strict=True)]
+    late = [
+        ["#VALUE!" if b else (None if pd.isna(h) else float(h))]
+        for b, h in zip(bad, assessed["hours_late"], strict=True)
+    ]
+    if n:
+        sheet.array(2, first, f"=ORDER_DEADLINE({row_args},{details},{holidays})", deadline)
+        sheet.array(2, first + 1, f"=ORDER_STATUS({status_args})", status)
+        sheet.array(2, first + 2, f"=HOURS_LATE({status_args})", late)
+    sheet.formats[first] = DATETIME_FORMAT
+    sheet.formats[first + 2] = "0.00"
+    sheet.widths.update({first: 21, first + 1: 12, first + 2: 11})
+    sheet.freeze = "A2"
+    table_ref = f"Orders!$A$1:${_col(first + 2)}${last}"
+    return sheet, table_ref
+
+
+def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp, orders_ref: str, penalties_ref: str):
+    sheet = _Sheet("Summary")
+    sheet.put(1, 1, "as_of 评估时间")
+    sheet.put(1, 2, as_of)
+    sheet.cell_formats[(1, 2)] = DATETIME_FORMAT
+    sheet.put(
+        1,
+        3,
+        "Platform time. Every status and rate is as of this moment; type =NOW() for live "
+        "figures. / 平台时间；状态与及时率均以此时刻计算，可改为 =NOW()。",
+    )
+    sheet.put(
+        2,
+        1,
+        "Monthly on-time rate per shop; 95 % or more in a final month refunds that "
+        "month's penalties by the end of the next month. / 店铺月度及时发货率 ≥95% 返还当月罚款。",
+    )
+    for j, name in enumerate(_SUMMARY_HEADER, start=1):
+        sheet.put(3, j, name)
+    sheet.bold_rows.update({1, 3})
+    top = _SUMMARY_FIRST
+    n = len(summary)
+    for i, rec in enumerate(summary.to_dict("records"), start=top):
+        sheet.put(i, 1, rec["shop"])
+        sheet.put(i, 2, str(rec["month"]))
+    if n:
+        bottom = top + n - 1
+        months, shops = f"$B${top}:$B${bottom}", f"$A${top}:$A${bottom}"
+        rate = [["" if pd.isna(r) else float(r)] for r in summary["rate"]]
+        sheet.array(top, 3, f"=SHOP_ONTIME_RATE({orders_ref},{months},$B$1,{shops})", rate)
+        sheet.array(
+            top, 4, f"=QUALIFIES({orders_ref},{months},$B$1,{shops})", [[bool(q)] for q in summary["qualifies"]]
+        )
+        due = [
+            [float(a), "" if pd.isna(d) else d]
+            for a, d in zip(summary["refund_due"], summary["refund_due_date"], strict=True)
+        ]
+        sheet.array(top, 5, f"=REFUND_DUE({orders_ref},{penalties_ref},{months},$B$1,{shops})", due)
+    sheet.formats.update({3: "0.00%", 5: MONEY_FORMAT, 6: DATETIME_FORMAT})
+    sheet.widths.update({1: 18, 2: 20, 3: 14, 4: 11, 5: 12, 6: 20})
+    sheet.freeze = f"A{top}"
+    return sheet
+
+
+def _holidays_sheet(windows: pd.DataFrame | None, calendar: Calendar, years: tuple[int, int]):
+    sheet = _Sheet("Holidays")
+    for j, name in enumerate(("start", "end", "scope", "name"), start=1):
+        sheet.put(1, j, name)
+    if windows is not None:
+        rows = canonical_series(windows, "holidays")
+        for j, name in enumerate(("start", "end", "scope", "name"), start=1):
+            values = rows.get(name)
+            for i, v in enumerate([] if values is None else values.astype(object).tolist(), start=2):
+                if name in ("start", "end") and isinstance(v, str) and v.strip():
+                    parsed = pd.to_datetime(v.strip(), errors="coerce")
+                    v = v if pd.isna(parsed) else parsed.to_pydatetime()
+                sheet.put(i, j, v)
+    sheet.put(1, 6, "Official breaks already counted (from holidays.China) / 已自动计入的法定假期")
+    for j, name in enumerate(("start", "end", "scope", "name"), start=6):
+        sheet.put(2, j, name)
+    from .calendars import official_breaks
+
+    row = 3
+    if calendar.statutory and calendar.rules.statutory:
+        for start, end, name in official_breaks(*years):
+            sheet.put(row, 6, dt.datetime.combine(start, dt.time()))
+            sheet.put(row, 7, dt.datetime.combine(end, dt.time()))
+            sheet.put(row, 8, calendar.rules.statutory_channels)
+            sheet.put(row, 9, name)
+            row += 1
+    sheet.bold_rows.update({1, 2})
+    sheet.formats.update({1: DATE_FORMAT, 2: DATE_FORMAT, 6: DATE_FORMAT, 7: DATE_FORMAT})
+    sheet.widths.update({1: 12, 2: 12, 3: 8, 4: 28, 5: 4, 6: 12, 7: 12, 8: 8, 9: 34})
+    sheet.freeze = "A2"
+    return sheet
+
+
+def _penalties_sheet(penalties: pd.DataFrame | None, rules: Rules):
+    sheet = _Sheet("Penalties")
+    if penalties is None:
+        penalties = pd.DataFrame(columns=["shop", "order_id", "channel", "amount", "deducted_at"])
+    known = header_map(penalties.columns, "penalties")
+    kind = {c: name for name, cols in known.items() for c in cols}
+    for j, col in enumerate(penalties.columns, start=1):
+        sheet.put(1, j, str(col))
+        raw = penalties[col].astype(object).tolist()
+        values = raw
+        if kind.get(col) == "amount":
+            cents, errors = to_cents(pd.Series(raw, dtype=object), "amount", rules.money_decimals)
+            values = [
+                int(c) / 10**rules.money_decimals if e is None else r
+                for c, e, r in zip(cents, errors, raw, strict=True)
+            ]
+            sheet.formats[j] = MONEY_FORMAT
+        elif kind.get(col) == "deducted_at":
+            parsed, errors = parse_datetimes(pd.Series(raw, dtype=object), "deducted_at", rules.timezone)
+            values = [p if e is None and not np.isnat(p) else r for p, e, r in zip(parsed, errors, raw, strict=True)]
+            sheet.formats[j] = DATETIME_FORMAT
+        for i, v in enumerate(values, start=2):
+            sheet.put(
+                i,
+                j,
+                None
+                if v is None or (not isinstance(v, str) and pd.isna(v))
+                else (str(v) if kind.get(col) == "order_id" else v),
+            )
+        sheet.widths[j] = 20 if kind.get(col) in ("deducted_at", "order_id") else 16
+    sheet.bold_rows.add(1)
+    sheet.freeze = "A2"
+    ref = f"Penalties!$A$1:${_col(max(len(penalties.columns), 1))}${len(penalties) + 1}"
+    return sheet, ref
+
+
+def _rule_leaves(rules: Rules) -> list[tuple[str, str, str]]:
+    """``(key, value, source)`` for every leaf of the rules file, in file order."""
+    if rules.path in ("", "xlcompliance/data/rules.toml"):
+        text = resources.files("xlcompliance").joinpath("data/rules.toml").read_text("utf-8")
+    else:
+        text = Path(rules.path).read_text("utf-8")
+    out = []
+
+    def walk(node, where):
+        if isinstance(node, dict) and "value" in node and "source" in node:
+            v = node["value"]
+            shown = ", ".join(map(str, v)) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v)
+            out.append((where, shown, node["source"]))
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{where}.{k}" if where else k)
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                name = item.get("name", {}).get("value") if isinstance(item, dict) else None
+                walk(item, f"{where}.{name}" if name else f"{where}[{i}]")
+
+    walk({k: v for k, v in tomllib.loads(text).items() if k != "schema"}, "")
+    return out
+
+
+def _rules_sheet(rules: Rules):
+    sheet = _Sheet("Rules")
+    sheet.put(1, 1, "key")
+    sheet.put(1, 2, "value")
+    sheet.put(1, 3, "source (read-only view of xlcompliance/data/rules.toml / 规则数据，只读)")
+    for i, (key, value, source) in enumerate(_rule_leaves(rules), start=2):
+        sheet.put(i, 1, key)
+        sheet.put(i, 2, value)
+        sheet.put(i, 3, source)
+    sheet.bold_rows.add(1)
+    sheet.widths.update({1: 44, 2: 18, 3: 100})
+    sheet.freeze = "A2"
+    sheet.protect = True
+    return sheet
+
+
+HOW_TO = (
+    ("# xlcompliance — AliExpress semi-managed (半托管) shipping timeliness", "速卖通半托管发货时效"),
+    ("", ""),
+    ("# What this workbook does", "本工作簿的作用"),
+    (
+        "Orders: your export; the deadline, status and hours late columns are live formulas.",
+        "Orders：您的订单导出；deadline、status、hours_late 三列为实时公式。",
+    ),
+    (
+        "Summary: on-time rate per shop and month; 95 % or more in a final month refunds that "
+        "month's penalties by the end of the next month.",
+        "Summary：各店铺月度及时发货率；月度 ≥95% 的，当月罚款于次月底返还。",
+    ),
+    (
+        "Holidays: add the platform's announced holiday windows (start, end, scope POP/JIT/ALL); "
+        "China's official breaks are already counted.",
+        "Holidays：填写平台公告的假期（开始、结束、适用 POP/JIT/ALL）；国家法定假期已自动计入。",
+    ),
+    (
+        "Penalties: your penalty statement; Rules: the rules in force (read-only).",
+        "Penalties：罚款明细；Rules：现行规则（只读）。",
+    ),
+    ("", ""),
+    ("# Setting up (once)", "首次设置"),
+    (
+        "Windows, classic xlwings add-in: pip install xlcompliance; xlwings addin install; "
+        "in the xlwings ribbon click Import Functions (the xlwings.conf sheet already says "
+        "UDF Modules = xlcompliance.udfs); save as .xlsm.",
+        "Windows 经典加载项：pip install xlcompliance；xlwings addin install；在 xlwings 选项卡点"
+        "“Import Functions”（xlwings.conf 表已设置 UDF Modules = xlcompliance.udfs）；另存为 .xlsm。",
+    ),
+    (
+        "xlwings Lite (Windows, Mac, Excel on the web): install the xlwings Lite add-in, paste "
+        "workbook/lite/main.py and requirements.txt into its editor, click Restart.",
+        "xlwings Lite（Windows、Mac、网页版）：安装 xlwings Lite 加载项，将 workbook/lite/main.py 与 "
+        "requirements.txt 粘贴进编辑器，点击 Restart。",
+    ),
+    (
+        "Without Python the workbook still opens and shows the figures computed when it was made.",
+        "未安装 Python 时仍可打开，显示生成时计算的结果。",
+    ),
+    ("", ""),
+    ("# Using it", "使用方法"),
+    (
+        "Paste a new export over Orders!A2:I (same columns), extend the three formula ranges to the "
+        "last row, or rebuild the workbook: xlcompliance workbook orders.xlsx --out mine.xlsx",
+        "将新导出粘贴到 Orders!A2:I（列相同）并把三列公式范围延伸到最后一行，或重新生成："
+        "xlcompliance workbook orders.xlsx --out mine.xlsx",
+    ),
+    (
+        "A cell showing #VALUE! is a bad row; =DEADLINE_EXPLAIN(channel, paid_at, ...) says why.",
+        "显示 #VALUE! 的行数据有误；=DEADLINE_EXPLAIN(channel, paid_at, ...) 说明原因。",
+    ),
+    (
+        "Functions: POP_DEADLINE, JIT_ARRIVAL, ORDER_DEADLINE, ORDER_STATUS, HOURS_LATE, "
+        "DEADLINE_EXPLAIN, SHOP_ONTIME_RATE, QUALIFIES, REFUND_DUE, MONTHLY_SUMMARY. Each takes a "
+        "cell or whole columns (one spilled column back).",
+        "函数：以上函数均可作用于单个单元格或整列（返回一整列）。",
+    ),
+    (
+        "Times are platform time (Asia/Shanghai). Statuses: on_time, late, pending, cancelled.",
+        "时间均为平台时间（北京时间）。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消。",
+    ),
+)
+
+
+def _howto_sheet():
+    sheet = _Sheet("How-to")
+    sheet.put(1, 1, "English")
+    sheet.put(1, 2, "中文")
+    for i, (en, zh) in enumerate(HOW_TO, start=2):
+        if en.startswith("# "):
+            en = en[2:]
+            sheet.bold_rows.add(i)
+        sheet.put(i, 1, en)
+        sheet.put(i, 2, zh)
+        lines = max(-(-len(en) // 85), -(-len(zh) // 36), 1)  # wrapped lines at these widths
+        sheet.heights[i] = 15 * lines
+    sheet.bold_rows.add(1)
+    sheet.widths.update({1: 90, 2: 75})
+    sheet.wrap = True
+    return sheet
+
+
+def _conf_sheet():
+    sheet = _Sheet("xlwings.conf")
+    sheet.put(1, 1, "UDF Modules")
+    sheet.put(1, 2, "xlcompliance.udfs")
+    sheet.widths.update({1: 16, 2: 24})
+    return sheet
+
+
+# --- building and writing ---------------------------------------------------------------------
+
+
+def build_sheets(
+    orders: pd.DataFrame,
+    penalties: pd.DataFrame | None = None,
+    holidays: pd.DataFrame | None = None,
+    *,
+    as_of,
+    rules: Rules | None = None,
+    headers: dict | None = None,
+) -> list[_Sheet]:
+    """Lay out every sheet; cached formula values come from one engine run."""
+    rules = rules or default_rules()
+    calendar = Calendar.from_frame(holidays, rules=rules) if holidays is not None else Calendar(rules=rules)
+    assessed = assess(orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers)
+    summary = monthly_summary(assessed, penalties, as_of=as_of, rules=rules, headers=headers)
+    as_of_ts = summary.attrs["as_of"]
+    orders_sheet, orders_ref = _orders_sheet(orders, assessed, rules, headers)
+    penalties_sheet, penalties_ref = _penalties_sheet(penalties, rules)
+    paid = assessed["deadline"].dropna()
+    years = (int(paid.min().year), int(paid.max().year)) if len(paid) else (as_of_ts.year, as_of_ts.year)
+    return [
+        _howto_sheet(),
+        orders_sheet,
+        _summary_sheet(summary, as_of_ts, orders_ref, penalties_ref),
+        _holidays_sheet(holidays, calendar, years),
+        penalties_sheet,
+        _rules_sheet(rules),
+        _conf_sheet(),
+    ]
+
+
+def _save(sheets: list[_Sheet], path: Path) -> None:
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    cached: dict[str, dict[str, object]] = {}
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name)
+        for (r, c), v in sorted(sheet.cells.items()):
+            cell = ws.cell(row=r, column=c, value=v)
+            if r in sheet.bold_rows:
+                cell.font = bold
+            elif c in sheet.formats:
+                cell.number_format = sheet.formats[c]
+            if (r, c) in sheet.cell_formats:
+                cell.number_format = sheet.cell_formats[(r, c)]
+            if getattr(sheet, "wrap", False):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        masters = cached.setdefault(ws.title, {})
+        for r0, c0, r1, c1, text, values in sheet.arrays:
+            ref = f"{_col(c0)}{r0}:{_col(c1)}{r1}"
+            for i, row in enumerate(values):
+                for j, v in enumerate(row):
+                    cell = ws.cell(row=r0 + i, column=c0 + j)
+                    if i or j:
+                        cell.value = None if v == "" else _excel_value(v)
+                    if c0 + j in sheet.formats:
+                        cell.number_format = sheet.formats[c0 + j]
+            ws.cell(row=r0, column=c0).value = ArrayFormula(ref, text)
+            masters[f"{_col(c0)}{r0}"] = values[0][0]
+        for c, width in sheet.widths.items():
+            ws.column_dimensions[_col(c)].width = width
+        if sheet.freeze:
+            ws.freeze_panes = sheet.freeze
+        if sheet.protect:
+            ws.protection.sheet = True
+        for r, height in sheet.heights.items():
+            ws.row_dimensions[r].height = height
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if sheet.freeze:
+            ws.print_title_rows = f"1:{int(sheet.freeze[1:]) - 1}"
+    # Show the cached values on opening: no forced full recalculation (openpyxl's default), and
+    # the calculation id of current Excel so it does not recalculate an "older" file either.
+    wb.calculation.fullCalcOnLoad = False
+    wb.calculation.calcId = 191029
+    wb.save(path)
+    _add_cached_values(path, [s.name for s in sheets], cached)
+
+
+def _cached_xml(value) -> tuple[str, str]:
+    """(type attribute, <v> text) of a cached formula result."""
+    if isinstance(value, bool):
+        return ' t="b"', "1" if value else "0"
+    if isinstance(value, dt.datetime | pd.Timestamp | np.datetime64):
+        from openpyxl.utils.datetime import to_excel
+
+        return "", repr(to_excel(pd.Timestamp(value).to_pydatetime()))
+    if isinstance(value, int | float | np.number):
+        return "", repr(float(value))
+    if value is None or value == "":
+        return ' t="str"', ""
+    if value == "#VALUE!":
+        return ' t="e"', value
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ' t="str"', text
+
+
+def _add_cached_values(path: Path, names: list[str], cached: dict[str, dict[str, object]]) -> None:
+    """openpyxl writes no cached result for an array formula's first cell: add it."""
+    tmp = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
+            masters = cached.get(names[int(m.group(1)) - 1]) if m else None
+            if masters:
+                text = data.decode("utf-8")
+                for ref, value in masters.items():
+                    t, v = _cached_xml(value)
+                    pattern = re.compile(rf'(<c r="{ref}"(?: s="\d+")?)( t="\w+")?>(<f t="array"[^>]*>[^<]*</f>)<v ?/>')
+                    text, count = pattern.subn(lambda mm, t=t, v=v: f"{mm.group(1)}{t}>{mm.group(3)}<v>{v}</v>", text)
+                    if count != 1:
+                        raise RuntimeError(f"workbook: array formula {ref} not found in {info.filename}")
+                data = text.encode("utf-8")
+            dst.writestr(info, data)
+    tmp.replace(path)
+
+
+def write_workbook(
+    path, orders, penalties=None, holidays=None, *, as_of, rules=None, headers=None, force: bool = False, inputs=()
+) -> Path:
+    """Build the seller workbook and write it atomically (never over an input file)."""
+    sheets = build_sheets(orders, penalties, holidays, as_of=as_of, rules=rules, headers=headers)
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise ValueError(f"--out must end in .xlsx (got {path.name})")
+    return atomic_write(path, lambda tmp: _save(sheets, tmp), force=force, inputs=inputs)
