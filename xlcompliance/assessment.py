@@ -65,10 +65,10 @@ def _order_ids(series: pd.Series) -> np.ndarray:
 def _duplicate_errors(ids: np.ndarray) -> np.ndarray:
     """Later rows that repeat an order id are errors (the first one is assessed)."""
     errors = np.full(len(ids), None, dtype=object)
-    known = pd.Series(ids).notna().to_numpy()
+    s = pd.Series(ids, dtype=object)  # object: no per-row string-dtype inference
+    known = s.notna().to_numpy()
     if not known.any():
         return errors
-    s = pd.Series(ids)
     dup = s.duplicated(keep="first").to_numpy() & known
     if dup.any():
         first_pos = pd.Series(np.arange(len(ids))).groupby(s).transform("min").to_numpy()

@@ -92,12 +92,12 @@ def select_rule_sets(paid_us, listed_us, sales, rules: Rules):
     return index, eligible, reason
 
 
-def _weekmask_bits(paid_us, channel, rules: Rules) -> np.ndarray:
+def _weekmask_bits(paid_us, is_channel: dict, rules: Rules) -> np.ndarray:
     bits = np.zeros(len(paid_us), dtype=np.int8)
     for ex in rules.excluded_weekdays:
         lo = _date_us(ex.valid_from, np.iinfo(np.int64).min)
         hi = _date_us(ex.valid_to, np.iinfo(np.int64).max - US_PER_DAY) + US_PER_DAY
-        applies = (channel == ex.channel) & (paid_us >= lo) & (paid_us < hi)
+        applies = is_channel[ex.channel] & (paid_us >= lo) & (paid_us < hi)
         value = sum(1 << d for d in ex.weekdays)
         bits[applies] |= np.int8(value)
     return bits
@@ -126,18 +126,24 @@ def compute_deadlines(
     n = len(paid)
     paid_us = paid.astype("datetime64[us]").astype(np.int64)
     listed_us = listed.astype("datetime64[us]").astype(np.int64)
-    method = np.where(channel == "JIT", np.where(method == None, rules.default_method, method), None)  # noqa: E711
+    # object-array comparisons cost a Python call per row: do each once
+    is_channel = {ch: np.asarray(channel == ch, dtype=bool) for ch in CHANNELS}
+    jit_methods = np.asarray(method, dtype=object)[is_channel["JIT"]]
+    is_self = np.zeros(n, dtype=bool)
+    is_self[is_channel["JIT"]] = (jit_methods == "self") | (
+        (jit_methods == None) if rules.default_method == "self" else False  # noqa: E711
+    )
 
     index, eligible, reason = select_rule_sets(paid_us, listed_us, sales, rules)
     kind = np.select(
-        [channel == "POP", (channel == "JIT") & (method == "self"), channel == "JIT"],
+        [is_channel["POP"], is_channel["JIT"] & is_self, is_channel["JIT"]],
         [POP_HOURS, SELF_HOURS, PICKUP_DAYS],
         -1,
     ).astype(np.int8)
     kind[~valid] = -1
     index[kind < 0] = -1
     eligible &= kind >= 0
-    bits = _weekmask_bits(paid_us, channel, rules)
+    bits = _weekmask_bits(paid_us, is_channel, rules)
 
     pop_h = np.array([rs.pop_hours for rs in rules.rule_sets], dtype=float)
     self_h = np.array([rs.self_send_hours for rs in rules.rule_sets], dtype=float)
@@ -150,9 +156,10 @@ def compute_deadlines(
     cutoff = time_us(rules.cutoff)
     pickup_at = time_us(rules.pickup_deadline_time)
     for ch in CHANNELS:
-        for mask_bits in np.unique(bits[(channel == ch) & (kind >= 0)]):
+        in_channel = is_channel[ch] & (kind >= 0)
+        for mask_bits in np.unique(bits[in_channel]):
             cal = calendar.busdaycal(ch, _weekmask_text(int(mask_bits)))
-            group = (channel == ch) & (bits == mask_bits) & (kind >= 0)
+            group = in_channel & (bits == mask_bits)
             hour_rows = np.flatnonzero(group & (kind != PICKUP_DAYS))
             if len(hour_rows):
                 deadline_us[hour_rows] = clock.hour_deadline(

@@ -1,9 +1,10 @@
 """Plain-words explanations of each deadline, built from a few templates.
 
 A row's explanation is fully determined by a handful of small integers (rule set, reason,
-listing age, sales, kind of rule, T, excluded-day span). Rows are grouped by those keys, each
-distinct combination is formatted once, and the column is a Categorical — so a million rows cost
-a group-by, not a million f-strings.
+listing age, sales, kind of rule, T, excluded-day span). It is built from four parts, each
+formatted once per distinct key; parts are joined once per distinct combination of integer codes,
+and the column is a Categorical — so a million rows cost a few hash passes, not a million
+f-strings.
 """
 
 from __future__ import annotations
@@ -39,21 +40,27 @@ def _hours(h: float) -> str:
     return f"{h:g} h"
 
 
-def _rule_text(rules: Rules, index: int, reason: int, days: float, sales: float) -> str:
+def _rule_parts(rules: Rules, index: int, reason: int, days: float, sales: float) -> tuple[str, str]:
+    """The rule-set phrase split in two: a part that does not depend on ``sales`` and one that
+    depends only on ``reason`` and ``sales`` (so each part has few distinct values)."""
     name = rules.rule_sets[index].name
     if reason == BY_LISTING:
-        return f"{name} (listed {days:.0f} days before payment)"
+        return f"{name} (listed {days:.0f} days before payment)", ""
     if reason == BY_SALES:
-        return f"{name} ({sales:.0f} orders last month)"
+        return f"{name} (", f"{sales:.0f} orders last month)"
     if reason == BEFORE_WINDOW:
         starts = [rs.valid_from for rs in rules.rule_sets if rs.conditional and rs.valid_from]
         when = f" of {min(starts):%Y-%m-%d}" if starts else ""
-        return f"{name} (paid before the relaxation{when})"
+        return f"{name} (paid before the relaxation{when})", ""
     if reason == UNKNOWN_INPUTS:
-        return f"{name} (listing date and last-month sales unknown)"
+        return f"{name} (listing date and last-month sales unknown)", ""
     listing = "listing date unknown" if np.isnan(days) else f"listed {days:.0f} days before payment"
     sold = "sales unknown" if np.isnan(sales) else f"{sales:.0f} orders last month"
-    return f"{name} ({listing}, {sold})"
+    return f"{name} ({listing}, ", f"{sold})"
+
+
+def _rule_text(rules: Rules, index: int, reason: int, days: float, sales: float) -> str:
+    return "".join(_rule_parts(rules, index, reason, days, sales))
 
 
 def _excluded_text(n: int, first, last) -> str:
@@ -65,80 +72,142 @@ def _excluded_text(n: int, first, last) -> str:
 
 
 def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calendar, rules: Rules) -> pd.Categorical:
-    """One explanation per computed row (others NaN), as a Categorical."""
+    """One explanation per computed row (others NaN), as a Categorical.
+
+    The text is the concatenation of four parts (rule-set phrase, its sales half, the rule, the
+    days not counted), each keyed by a few small integers. Each part is formatted once per
+    distinct key; the parts are concatenated once per distinct combination of part codes; the
+    days not counted are computed once per distinct (clock, payment day, deadline day).
+    """
     n = len(paid)
-    ok = result.kind >= 0
-    paid_us = paid.astype("datetime64[us]").astype(np.int64)
-    deadline_us = result.deadline.astype(np.int64)
-    count = np.zeros(n, dtype=np.int64)
-    first = np.full(n, _NAT_D)
-    last = np.full(n, _NAT_D)
-    for ch in ("POP", "JIT"):
-        for bits in np.unique(result.weekmask[ok]):
-            rows = np.flatnonzero(ok & (result.weekmask == bits) & _channel_rows(result, ch))
-            if not len(rows):
-                continue
-            cal = calendar.busdaycal(ch, _weekmask_text(int(bits)))
-            count[rows] = clock.excluded_days_between(paid_us[rows], deadline_us[rows], cal)
-            f, la = clock.excluded_span(paid_us[rows], deadline_us[rows], cal)
-            first[rows], last[rows] = f, la
-
-    cutoff = time_us(rules.cutoff)
+    ok = np.flatnonzero(result.kind >= 0)
+    if not len(ok):
+        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int64), categories=pd.Index([], dtype=object))
+    kind = result.kind[ok].astype(np.int64)
+    rule = result.rule_index[ok].astype(np.int64)
+    reason = result.reason[ok].astype(np.int64)
+    paid_us = paid[ok].astype("datetime64[us]").astype(np.int64)
     paid_day = np.floor_divide(paid_us, US_PER_DAY)
+    deadline_day = np.floor_divide(result.deadline[ok].astype("datetime64[us]").astype(np.int64), US_PER_DAY)
+
+    days = np.where(np.isin(reason, (BY_SALES, BEFORE_WINDOW, UNKNOWN_INPUTS)), -1, result.listed_days[ok])
+    days = np.nan_to_num(days, nan=-2)
+    sold = np.where(np.isin(reason, (BY_LISTING, BEFORE_WINDOW, UNKNOWN_INPUTS)), -1, sales[ok])
+    sold = np.nan_to_num(sold, nan=-2)
+
+    def unknown(v):
+        return np.nan if v == -2 else float(v)
+
+    left = _part((rule, reason, days), lambda r, why, d: _rule_parts(rules, r, why, unknown(d), np.nan)[0])
+    right = _part((reason, sold), lambda why, s: _rule_parts(rules, 0, why, np.nan, unknown(s))[1])
+
+    pickup = kind == PICKUP_DAYS
+    cutoff = time_us(rules.cutoff)
+    t_int = result.t_day[ok].astype(np.int64)
     tod = paid_us - paid_day * US_PER_DAY
-    t_int = result.t_day.astype(np.int64)
     why = np.where(t_int == paid_day, 0, np.where(tod >= cutoff, 1, 2))  # pickup: why T is T
-    relevant_days = np.where(np.isin(result.reason, (BY_SALES, BEFORE_WINDOW, UNKNOWN_INPUTS)), -1, result.listed_days)
-    relevant_sales = np.where(np.isin(result.reason, (BY_LISTING, BEFORE_WINDOW, UNKNOWN_INPUTS)), -1, sales)
-    keys = pd.DataFrame({
-        "rule": result.rule_index,
-        "reason": result.reason,
-        "days": np.nan_to_num(relevant_days, nan=-2),
-        "sales": np.nan_to_num(relevant_sales, nan=-2),
-        "kind": result.kind,
-        "t": np.where(result.kind == PICKUP_DAYS, t_int, 0),
-        "why": np.where(result.kind == PICKUP_DAYS, why, 0),
-        "n": count,
-        "first": first.astype(np.int64),
-        "last": last.astype(np.int64),
-    })[ok]
-    codes, uniques = _factorize_rows(keys)
-    texts = [_format(rules, row) for row in uniques.itertuples(index=False)]
-    categories, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)
+    body = _part(
+        (kind, rule, np.where(pickup, t_int, 0), np.where(pickup, why, 0)),
+        lambda k, r, t, w: _body_text(rules, k, r, t, w),
+    )
+    excluded = _excluded_part(result, ok, kind, paid_day, deadline_day, calendar)
+
+    parts = (left, right, body, excluded)
+    codes, reps = _factorize([p[0] for p in parts])
+    texts = parts[0][1][parts[0][0][reps]]
+    for part_codes, part_texts in parts[1:]:
+        texts = texts + part_texts[part_codes[reps]]
+    categories = pd.Index(texts, dtype=object)
+    if not categories.is_unique:  # two keys spelled alike: merge them
+        inverse, uniques = pd.factorize(texts)
+        codes, categories = inverse[codes], pd.Index(uniques, dtype=object)
     all_codes = np.full(n, -1, dtype=np.int64)
-    all_codes[ok] = inverse[codes] if len(codes) else codes
-    return pd.Categorical.from_codes(all_codes, categories=pd.Index(categories, dtype=object))
+    all_codes[ok] = codes
+    return pd.Categorical.from_codes(all_codes, categories=categories)
 
 
-def _channel_rows(result: Deadlines, channel: str) -> np.ndarray:
-    return (result.kind == POP_HOURS) if channel == "POP" else np.isin(result.kind, (SELF_HOURS, PICKUP_DAYS))
+_DENSE_FACTOR = 4  # dense codes while the key range is at most this many times the row count
 
 
-def _factorize_rows(keys: pd.DataFrame):
-    if keys.empty:
-        return np.zeros(0, dtype=np.int64), keys
-    grouped = keys.groupby(list(keys.columns), sort=False)
-    codes = grouped.ngroup().to_numpy()
-    uniques = keys.drop_duplicates()
-    # drop_duplicates keeps first occurrences in order, matching ngroup(sort=False) numbering
-    return codes, uniques
+def _factorize(columns) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 of each row's combination of integer-valued key columns, and one row per code.
+
+    Columns are combined as one mixed-radix integer; when its range is small the codes come
+    from a presence table (no hashing), otherwise from one hash factorisation.
+    """
+    n = len(columns[0])
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for column in columns:
+        values = _offsets(np.asarray(column))
+        span = int(values.max()) + 1 if n else 1
+        if size * span >= 1 << 62:  # keep the mixed-radix key within int64
+            key, size = _compress(key, size)
+        key = key * span + values
+        size *= span
+    codes, k = _compress(key, size)
+    reps = np.empty(k, dtype=np.int64)
+    reps[codes] = np.arange(n)  # any row of a code represents it: its key columns are equal
+    return codes, reps
 
 
-def _format(rules: Rules, row) -> str:
-    rs = rules.rule_sets[row.rule]
-    days = np.nan if row.days == -2 else float(row.days)
-    sales = np.nan if row.sales == -2 else float(row.sales)
-    head = _rule_text(rules, row.rule, row.reason, days, sales)
-    first = np.datetime64(int(row.first), "D") if row.n else None
-    last = np.datetime64(int(row.last), "D") if row.n else None
-    excluded = _excluded_text(int(row.n), first, last)
-    if row.kind == POP_HOURS:
-        return f"{head}: {_hours(rs.pop_hours)} to first carrier scan{excluded}"
-    if row.kind == SELF_HOURS:
-        return f"{head}: {_hours(rs.self_send_hours)} to warehouse arrival{excluded}"
-    t = _day(np.datetime64(int(row.t), "D"))
+def _offsets(values: np.ndarray) -> np.ndarray:
+    """Non-negative int64 codes that preserve equality of integer-valued ``values``."""
+    if values.dtype.kind == "f" and not (np.abs(values) < 2.0**52).all():
+        return pd.factorize(values)[0].astype(np.int64)
+    values = values.astype(np.int64, copy=False)
+    low = values.min() if len(values) else 0
+    return values - low if low else values
+
+
+def _compress(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    if size <= max(_DENSE_FACTOR * len(key), 1 << 16):
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        rank = np.cumsum(present) - 1
+        return rank[key], int(rank[-1]) + 1 if size else 0
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _part(columns, fmt) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row codes and the text of each code (formatted once per distinct key, texts unique)."""
+    codes, reps = _factorize(columns)
+    texts = [fmt(*(col[i].item() for col in columns)) for i in reps]
+    inverse, uniques = pd.factorize(np.array(texts, dtype=object))
+    return inverse[codes], np.asarray(uniques, dtype=object)
+
+
+def _excluded_part(result: Deadlines, ok, kind, paid_day, deadline_day, calendar):
+    """", n days not counted (...)" per row, computed once per (clock, first day, last day)."""
+    channel = np.where(kind == POP_HOURS, 0, 1)
+    bits = result.weekmask[ok].astype(np.int64)
+    codes, reps = _factorize((channel, bits, paid_day, deadline_day))
+    ch, bt = channel[reps], bits[reps]
+    a_us, b_us = paid_day[reps] * US_PER_DAY, deadline_day[reps] * US_PER_DAY
+    count = np.zeros(len(reps), dtype=np.int64)
+    lo = np.full(len(reps), _NAT_D)
+    hi = np.full(len(reps), _NAT_D)
+    for c, name in enumerate(("POP", "JIT")):
+        for b in np.unique(bt[ch == c]):
+            rows = np.flatnonzero((ch == c) & (bt == b))
+            cal = calendar.busdaycal(name, _weekmask_text(int(b)))
+            count[rows] = clock.excluded_days_between(a_us[rows], b_us[rows], cal)
+            lo[rows], hi[rows] = clock.excluded_span(a_us[rows], b_us[rows], cal)
+    texts = [_excluded_text(int(k), f, la) for k, f, la in zip(count, lo, hi, strict=True)]
+    inverse, uniques = pd.factorize(np.array(texts, dtype=object))
+    return inverse[codes], np.asarray(uniques, dtype=object)
+
+
+def _body_text(rules: Rules, kind: int, index: int, t: int, why: int) -> str:
+    rs = rules.rule_sets[index]
+    if kind == POP_HOURS:
+        return f": {_hours(rs.pop_hours)} to first carrier scan"
+    if kind == SELF_HOURS:
+        return f": {_hours(rs.self_send_hours)} to warehouse arrival"
+    day = _day(np.datetime64(int(t), "D"))
     cutoff = f"{rules.cutoff:%H:%M}"
-    why = ("paid before " + cutoff, f"paid at/after {cutoff}: next working day",
-           "paid on a non-working day: next working day")[row.why]
+    reason = ("paid before " + cutoff, f"paid at/after {cutoff}: next working day",
+              "paid on a non-working day: next working day")[why]
     at = f"{rules.pickup_deadline_time:%H:%M}"
-    return f"{head}: pickup scan by T+{rs.pickup_days} {at}, T = {t} ({why}){excluded}"
+    return f": pickup scan by T+{rs.pickup_days} {at}, T = {day} ({reason})"

@@ -24,11 +24,34 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _shops(series: pd.Series | None, n: int) -> np.ndarray:
+def _shops(series: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row shop codes and the shop name of each code (stripped text, blank for none).
+
+    Text and categorical columns are normalised once per distinct value; object columns (mixed
+    values, where 1 and 1.0 hash alike but read differently) once per row.
+    """
     if series is None:
-        return np.full(n, "", dtype=object)
-    values = series.reset_index(drop=True).astype(object)
-    return np.array(["" if pd.isna(v) else str(v).strip() for v in values], dtype=object)
+        return np.zeros(n, dtype=np.int64), np.array([""], dtype=object)
+    values = series.reset_index(drop=True)
+    if values.dtype == object:
+        names = np.array(["" if pd.isna(v) else str(v).strip() for v in values], dtype=object)
+        codes, uniques = pd.factorize(names)
+        return codes, np.asarray(uniques, dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = np.array([str(v).strip() for v in uniques] + [""], dtype=object)
+    return np.where(codes < 0, len(uniques), codes), names
+
+
+def _group_codes(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 of non-negative integer keys below ``size``, and the key of each code (sorted
+    when the range is small enough for a presence table, else in order of appearance)."""
+    if size <= 4 * len(key) + (1 << 16):
+        groups = np.flatnonzero(np.bincount(key, minlength=size))
+        rank = np.zeros(size, dtype=np.int64)
+        rank[groups] = np.arange(len(groups))
+        return rank[key], groups
+    codes, groups = pd.factorize(key)
+    return codes, groups
 
 
 def month_end(months: pd.PeriodIndex) -> np.ndarray:
@@ -69,17 +92,23 @@ def monthly_summary(
     if missing:
         raise ValueError(f"monthly_summary takes the output of assess(); missing {', '.join(missing)}")
     n = len(assessed)
-    shop = _shops(canonical_series(assessed, "orders", headers).get("shop"), n)
-    deadline = pd.Series(assessed["deadline"].to_numpy(dtype="datetime64[us]"))
-    status = pd.Categorical(assessed["status"].astype(object), categories=list(STATUSES)).codes
-    has_month = deadline.notna().to_numpy() & (status >= 0)
+    shop_codes, shop_names = _shops(canonical_series(assessed, "orders", headers).get("shop"), n)
+    deadline = assessed["deadline"].to_numpy(dtype="datetime64[us]")
+    status = np.asarray(pd.Categorical(assessed["status"], categories=list(STATUSES)).codes)
+    has_month = ~np.isnat(deadline) & (status >= 0)
+    # count per (shop code, month) with integer keys, then group the few distinct pairs by name
+    month = deadline[has_month].astype("datetime64[M]").astype(np.int64)
+    first = int(month.min()) if len(month) else 0
+    span = int(month.max()) - first + 1 if len(month) else 1
+    codes, groups = _group_codes(shop_codes[has_month] * span + (month - first), len(shop_names) * span)
+    status = status[has_month]
     frame = pd.DataFrame({
-        "shop": shop[has_month],
-        "month": deadline[has_month].dt.to_period("M").to_numpy(),
-        "on_time": (status[has_month] == ON_TIME).astype(np.int64),
-        "late": (status[has_month] == LATE).astype(np.int64),
-        "pending": (status[has_month] == PENDING).astype(np.int64),
-        "cancelled": (status[has_month] == CANCELLED).astype(np.int64),
+        "shop": shop_names[groups // span],
+        "month": pd.Series((groups % span + first).astype("datetime64[M]")).dt.to_period("M").to_numpy(),
+        **{
+            name: np.bincount(codes[status == code], minlength=len(groups)).astype(np.int64)
+            for name, code in (("on_time", ON_TIME), ("late", LATE), ("pending", PENDING), ("cancelled", CANCELLED))
+        },
     })
     counts = frame.groupby(["shop", "month"], sort=True, observed=True)[
         ["on_time", "late", "pending"]

@@ -157,6 +157,8 @@ def parse_datetimes(values, field: str, tz: str = "Asia/Shanghai") -> tuple[np.n
         out, errors = _serials_to_us(vals, field)
         errors[blank] = None
         return out, errors
+    if isinstance(s.dtype, pd.StringDtype):  # text column (CSV as read): the common spelling in C
+        return _parse_text_column(s, field, tz)
 
     out = np.full(n, NAT)
     obj = s.to_numpy(dtype=object)
@@ -164,6 +166,11 @@ def parse_datetimes(values, field: str, tz: str = "Asia/Shanghai") -> tuple[np.n
     # datetimes and Timestamps (naive or aware, possibly mixed)
     idx = np.flatnonzero(kinds == _DATETIME)
     if len(idx):
+        # plain naive datetime objects (what Excel runtimes deliver) convert in C
+        plain = np.fromiter((type(obj[i]) is dt.datetime and obj[i].tzinfo is None for i in idx), bool, len(idx))
+        if plain.any():
+            out[idx[plain]] = np.array(obj[idx[plain]].tolist(), dtype="datetime64[us]")
+            idx = idx[~plain]
         for i in idx:
             v = obj[i]
             ts = pd.Timestamp(v)
@@ -195,6 +202,21 @@ def parse_datetimes(values, field: str, tz: str = "Asia/Shanghai") -> tuple[np.n
         errors[i] = f"{field}: Excel error value {_describe(obj[i]).strip(chr(39))}"
     for i in np.flatnonzero(kinds == _OTHER):
         errors[i] = f"{field}: not a date or time: {_describe(obj[i])}"
+    return out, errors
+
+
+def _parse_text_column(s: pd.Series, field: str, tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """A text column: blanks and ``YYYY-MM-DD HH:MM:SS`` values vectorised, the rest (other
+    spellings, offsets, serials, error values) by the general per-kind path."""
+    texts = s.str.strip()
+    blank = (texts.isna() | (texts == "")).to_numpy(dtype=bool)
+    plain = pd.to_datetime(texts.where(~blank), format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    out = plain.to_numpy(dtype="datetime64[us]", copy=True)
+    errors = _errors(len(s))
+    rest = np.flatnonzero(~blank & np.isnat(out))
+    if len(rest):
+        others = pd.Series(s.to_numpy(dtype=object)[rest], dtype=object)
+        out[rest], errors[rest] = parse_datetimes(others, field, tz)
     return out, errors
 
 
@@ -257,6 +279,16 @@ def parse_counts(values, field: str) -> tuple[np.ndarray, np.ndarray]:
     if pd.api.types.is_numeric_dtype(s.dtype):
         nums = s.to_numpy(dtype=float, na_value=np.nan)
         raw = nums
+    elif isinstance(s.dtype, pd.StringDtype):  # text column: numbers in C, the rest per kind
+        raw = s.to_numpy(dtype=object)
+        texts = s.str.strip()
+        blank = (texts.isna() | (texts == "")).to_numpy(dtype=bool)
+        nums = pd.to_numeric(texts.str.replace(",", "").where(~blank), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan, copy=True
+        )
+        odd = np.flatnonzero(~blank & np.isnan(nums))
+        if len(odd):
+            nums[odd], errors[odd] = parse_counts(pd.Series(raw[odd], dtype=object), field)
     else:
         obj = s.to_numpy(dtype=object)
         kinds = _kinds(obj)
