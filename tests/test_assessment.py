@@ -160,7 +160,7 @@ def test_explanations_are_plain_words():
         "T = Tue 2024-04-16 (paid at/after 14:00: next working day)"
     )
     assert text[2] == (
-        "standard (listing date unknown, 50 orders last month): 48 h to warehouse arrival, "
+        "standard (listing date unknown, over 10 orders last month): 48 h to warehouse arrival, "
         "5 days not counted (Wed 2024-05-01 … Sun 2024-05-05)"
     )
     assert text[3] == "standard (paid before the relaxation of 2024-04-12): 48 h to first carrier scan"

@@ -51,29 +51,34 @@ def _blank_column(n: int):
     return pd.Series([None] * n, dtype=object)
 
 
-def _as_text(values: pd.Series) -> np.ndarray:
-    text = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
-    return np.array([None if v is None else str(v).strip() for v in text], dtype=object)
+def _duplicate_errors(ids: pd.Series) -> np.ndarray:
+    """Later rows that repeat an order id (compared without surrounding spaces) are errors.
 
-
-def _order_ids(series: pd.Series) -> np.ndarray:
-    ids = _as_text(series)
-    ids = np.where(ids == "", None, ids)
-    return ids
-
-
-def _duplicate_errors(ids: np.ndarray) -> np.ndarray:
-    """Later rows that repeat an order id are errors (the first one is assessed)."""
-    errors = np.full(len(ids), None, dtype=object)
-    s = pd.Series(ids, dtype=object)  # object: no per-row string-dtype inference
-    known = s.notna().to_numpy()
-    if not known.any():
+    The first row with an id is assessed. Ids are hashed once; only the distinct ids are
+    stripped, and the rest is integer work on codes.
+    """
+    n = len(ids)
+    errors = np.full(n, None, dtype=object)
+    raw_codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    if not len(uniques):
         return errors
-    dup = s.duplicated(keep="first").to_numpy() & known
+    raw = np.asarray(uniques, dtype=str)
+    texts = np.strings.strip(raw)
+    if (texts == raw).all():  # nothing to strip: the raw codes are the id codes
+        id_codes, id_texts = np.arange(len(texts)), texts
+    else:
+        id_codes, id_texts = pd.factorize(texts.astype(object))
+    id_codes = np.where(texts == "", -1, id_codes)
+    codes = np.where(raw_codes >= 0, id_codes[np.maximum(raw_codes, 0)], -1)
+    known = codes >= 0
+    dup = known & pd.Series(codes).duplicated(keep="first").to_numpy()
     if dup.any():
-        first_pos = pd.Series(np.arange(len(ids))).groupby(s).transform("min").to_numpy()
+        first = np.full(len(id_texts), n, dtype=np.int64)
+        np.minimum.at(first, codes[known], np.flatnonzero(known))
         for i in np.flatnonzero(dup):
-            errors[i] = f"order_id {ids[i]} repeats row {int(first_pos[i]) + 1}; only the first is assessed"
+            errors[i] = (
+                f"order_id {id_texts[codes[i]]} repeats row {int(first[codes[i]]) + 1}; only the first is assessed"
+            )
     return errors
 
 
@@ -134,7 +139,7 @@ def assess(
             msg = f"{name} {pd.Timestamp(values[i])} is {word} paid_at {pd.Timestamp(paid[i])}"
             ordering[i] = msg if ordering[i] is None else f"{ordering[i]}; {msg}"
     duplicates = (
-        _duplicate_errors(_order_ids(cols["order_id"])) if "order_id" in cols else np.full(n, None, dtype=object)
+        _duplicate_errors(cols["order_id"]) if "order_id" in cols else np.full(n, None, dtype=object)
     )
     error = first_errors(
         e_paid, e_channel, e_method, e_listed, e_sales, e_fulfilled, e_cancelled, ordering, duplicates
@@ -148,12 +153,11 @@ def assess(
     out = orders.copy()
     names = [rs.name for rs in rules.rule_sets]
     out["rule_set"] = pd.Categorical.from_codes(result.rule_index.astype(np.int64), categories=names)
-    out["eligible"] = pd.array(np.where(valid, result.eligible, False), dtype="boolean")
-    out.loc[~valid, "eligible"] = pd.NA
+    out["eligible"] = pd.arrays.BooleanArray(result.eligible.copy(), ~valid)
     out["deadline"] = pd.Series(deadline, index=orders.index, dtype="datetime64[us]")
     out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     out["hours_late"] = hours_late
-    out["error"] = pd.Series(error, index=orders.index, dtype="string")
+    out["error"] = pd.Series(error, index=orders.index, dtype=object)  # None where the row is fine
     expl = explanations(result, paid, sales, calendar, rules)
     if (~valid).any():
         expl = expl.add_categories(pd.unique(error[~valid]))

@@ -55,7 +55,8 @@ class Deadlines:
     t_day: np.ndarray  # datetime64[D]: T of the pickup rule (NaT otherwise)
 
 
-def _weekmask_text(bits: int) -> str:
+def weekmask_text(bits: int) -> str:
+    """numpy weekmask ("1111110") from a bit set of excluded weekdays (bit 0 = Monday)."""
     return "".join("0" if bits >> d & 1 else "1" for d in range(7))
 
 
@@ -158,7 +159,7 @@ def compute_deadlines(
     for ch in CHANNELS:
         in_channel = is_channel[ch] & (kind >= 0)
         for mask_bits in np.unique(bits[in_channel]):
-            cal = calendar.busdaycal(ch, _weekmask_text(int(mask_bits)))
+            cal = calendar.busdaycal(ch, weekmask_text(int(mask_bits)))
             group = in_channel & (bits == mask_bits)
             hour_rows = np.flatnonzero(group & (kind != PICKUP_DAYS))
             if len(hour_rows):

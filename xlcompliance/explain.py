@@ -17,12 +17,13 @@ from .deadlines import (
     BEFORE_WINDOW,
     BY_LISTING,
     BY_SALES,
+    NOT_ELIGIBLE,
     PICKUP_DAYS,
     POP_HOURS,
     SELF_HOURS,
     UNKNOWN_INPUTS,
     Deadlines,
-    _weekmask_text,
+    weekmask_text,
     time_us,
 )
 from .parsing import US_PER_DAY
@@ -54,9 +55,20 @@ def _rule_parts(rules: Rules, index: int, reason: int, days: float, sales: float
         return f"{name} (paid before the relaxation{when})", ""
     if reason == UNKNOWN_INPUTS:
         return f"{name} (listing date and last-month sales unknown)", ""
-    listing = "listing date unknown" if np.isnan(days) else f"listed {days:.0f} days before payment"
-    sold = "sales unknown" if np.isnan(sales) else f"{sales:.0f} orders last month"
+    # Not eligible: say which side of each limit the order is on (few distinct texts), not the
+    # exact age and count, which are in the order's own columns.
+    limits = next((rs for rs in rules.rule_sets if rs.conditional), None)
+    listing = "listing date unknown" if np.isnan(days) else _beyond(
+        "listed over {} days before payment", getattr(limits, "listed_within_days", None), days)
+    sold = "sales unknown" if np.isnan(sales) else _beyond(
+        "over {} orders last month", getattr(limits, "max_last_month_sales", None), sales)
     return f"{name} ({listing}, ", f"{sold})"
+
+
+def _beyond(template: str, limit, value: float) -> str:
+    if limit is None:
+        return template.replace("over {} ", "").replace("{}", f"{value:.0f}")
+    return template.format(f"{limit:g}")
 
 
 def _rule_text(rules: Rules, index: int, reason: int, days: float, sales: float) -> str:
@@ -90,10 +102,12 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
     paid_day = np.floor_divide(paid_us, US_PER_DAY)
     deadline_day = np.floor_divide(result.deadline[ok].astype("datetime64[us]").astype(np.int64), US_PER_DAY)
 
-    days = np.where(np.isin(reason, (BY_SALES, BEFORE_WINDOW, UNKNOWN_INPUTS)), -1, result.listed_days[ok])
-    days = np.nan_to_num(days, nan=-2)
-    sold = np.where(np.isin(reason, (BY_LISTING, BEFORE_WINDOW, UNKNOWN_INPUTS)), -1, sales[ok])
-    sold = np.nan_to_num(sold, nan=-2)
+    # Only the exact listing age (eligible by listing) and sales (eligible by sales) are spelled
+    # out; otherwise a value is -2 (unknown) or -1 (known, beyond the limit, or not shown).
+    days = np.where(reason == BY_LISTING, result.listed_days[ok], -1)
+    days = np.where((reason == NOT_ELIGIBLE) & np.isnan(result.listed_days[ok]), -2, days)
+    sold = np.where(reason == BY_SALES, sales[ok], -1)
+    sold = np.where((reason == NOT_ELIGIBLE) & np.isnan(sales[ok]), -2, sold)
 
     def unknown(v):
         return np.nan if v == -2 else float(v)
@@ -191,7 +205,7 @@ def _excluded_part(result: Deadlines, ok, kind, paid_day, deadline_day, calendar
     for c, name in enumerate(("POP", "JIT")):
         for b in np.unique(bt[ch == c]):
             rows = np.flatnonzero((ch == c) & (bt == b))
-            cal = calendar.busdaycal(name, _weekmask_text(int(b)))
+            cal = calendar.busdaycal(name, weekmask_text(int(b)))
             count[rows] = clock.excluded_days_between(a_us[rows], b_us[rows], cal)
             lo[rows], hi[rows] = clock.excluded_span(a_us[rows], b_us[rows], cal)
     texts = [_excluded_text(int(k), f, la) for k, f, la in zip(count, lo, hi, strict=True)]

@@ -74,7 +74,12 @@ class Rules:
     due_time: dt.time
     money_decimals: int
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    values: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
     path: str = field(default="", compare=False)
+
+    def leaves(self) -> list[tuple[str, object, str]]:
+        """``(key, value, source)`` of every value in the rules file, in file order."""
+        return [(key, self.values[key], source) for key, source in self.sources.items()]
 
     def rule_set(self, name: str) -> RuleSet:
         for rs in self.rule_sets:
@@ -93,8 +98,9 @@ class Rules:
 class _Reader:
     """Pulls `{value, source}` leaves out of a TOML table, recording sources, naming keys."""
 
-    def __init__(self, sources: dict[str, str]):
+    def __init__(self, sources: dict[str, str], values: dict[str, object]):
         self.sources = sources
+        self.values = values
 
     def table(self, parent: dict, key: str, where: str, required=True) -> dict:
         val = parent.get(key)
@@ -127,6 +133,7 @@ class _Reader:
         if not isinstance(value, types):
             raise RulesError(f"rules: {full} has the wrong type ({type(value).__name__})")
         self.sources[full] = source
+        self.values[full] = value
         return value
 
     @staticmethod
@@ -153,7 +160,8 @@ def _window(start, end, where: str):
 
 def _parse(doc: dict, path: str) -> Rules:
     sources: dict[str, str] = {}
-    r = _Reader(sources)
+    values: dict[str, object] = {}
+    r = _Reader(sources, values)
     r.no_unknown(
         doc,
         {"schema", "platform", "jit", "rule_sets", "excluded_weekdays", "holidays", "refund", "money"},
@@ -187,6 +195,8 @@ def _parse(doc: dict, path: str) -> Rules:
         r.no_unknown(t, allowed, where)
         num = (int, float)
         name = r.leaf(t, "name", where, (str,))
+        for table in (sources, values):  # the name was the last key read: re-key it by itself
+            table[f"rule_sets.{name}.name"] = table.pop(f"{where}.name")
         where = f"rule_sets.{name}"
         vf, vt = _window(
             r.leaf(t, "valid_from", where, (dt.date,), required=False),
@@ -282,6 +292,7 @@ def _parse(doc: dict, path: str) -> Rules:
         due_time=due_time,
         money_decimals=decimals,
         sources=sources,
+        values=values,
         path=path,
     )
 
@@ -302,6 +313,8 @@ def load_rules(path: str | os.PathLike | None = None) -> Rules:
             text = Path(path).read_text("utf-8")
         except OSError as exc:
             raise RulesError(f"rules: cannot read {where}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise RulesError(f"rules: {where} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

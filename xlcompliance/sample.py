@@ -19,7 +19,7 @@ import pandas as pd
 
 from .assessment import assess
 from .calendars import default_calendar
-from .deadlines import compute_deadlines
+from .deadlines import compute_deadlines, weekmask_text
 from .money import cents_to_decimal, to_cents
 from .monthly import monthly_summary, refund_due_dates
 from .rules import default_rules
@@ -232,8 +232,7 @@ def _to_working_hours(rng, fulfilled, deadline, late, d, is_pop, calendar) -> np
     for ch, pop in (("POP", True), ("JIT", False)):
         for bits in np.unique(d.weekmask[is_pop == pop]):
             rows = np.flatnonzero((is_pop == pop) & (d.weekmask == bits))
-            mask = "".join("0" if bits >> i & 1 else "1" for i in range(7))
-            cal = calendar.busdaycal(ch, mask)
+            cal = calendar.busdaycal(ch, weekmask_text(int(bits)))
             counted[rows] = np.is_busday(day[rows], busdaycal=cal)
             next_day[rows] = np.busday_offset(day[rows], 0, roll="forward", busdaycal=cal)
     morning = next_day.astype(np.int64) * _DAY + rng.integers(7 * _HOUR, 10 * _HOUR, len(day))

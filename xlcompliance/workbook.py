@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 import zipfile
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -262,28 +260,14 @@ def _penalties_sheet(penalties: pd.DataFrame | None, rules: Rules):
 
 
 def _rule_leaves(rules: Rules) -> list[tuple[str, str, str]]:
-    """``(key, value, source)`` for every leaf of the rules file, in file order."""
-    if rules.path in ("", "xlcompliance/data/rules.toml"):
-        text = resources.files("xlcompliance").joinpath("data/rules.toml").read_text("utf-8")
-    else:
-        text = Path(rules.path).read_text("utf-8")
-    out = []
+    """``(key, value as text, source)`` for every value of the rules file, in file order."""
 
-    def walk(node, where):
-        if isinstance(node, dict) and "value" in node and "source" in node:
-            v = node["value"]
-            shown = ", ".join(map(str, v)) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v)
-            out.append((where, shown, node["source"]))
-        elif isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, f"{where}.{k}" if where else k)
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                name = item.get("name", {}).get("value") if isinstance(item, dict) else None
-                walk(item, f"{where}.{name}" if name else f"{where}[{i}]")
+    def shown(v) -> str:
+        if isinstance(v, list):
+            return ", ".join(map(str, v))
+        return str(v).lower() if isinstance(v, bool) else str(v)
 
-    walk({k: v for k, v in tomllib.loads(text).items() if k != "schema"}, "")
-    return out
+    return [(key, shown(value), source) for key, value, source in rules.leaves()]
 
 
 def _rules_sheet(rules: Rules):
@@ -503,6 +487,15 @@ def _cached_xml(value) -> tuple[str, str]:
 def _add_cached_values(path: Path, names: list[str], cached: dict[str, dict[str, object]]) -> None:
     """openpyxl writes no cached result for an array formula's first cell: add it."""
     tmp = path.with_name(path.name + ".part")
+    try:
+        _copy_with_cached_values(path, tmp, names, cached)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # leave nothing half-written behind
+        raise
+    tmp.replace(path)
+
+
+def _copy_with_cached_values(path: Path, tmp: Path, names: list[str], cached: dict[str, dict[str, object]]) -> None:
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
@@ -518,7 +511,6 @@ def _add_cached_values(path: Path, names: list[str], cached: dict[str, dict[str,
                         raise RuntimeError(f"workbook: array formula {ref} not found in {info.filename}")
                 data = text.encode("utf-8")
             dst.writestr(info, data)
-    tmp.replace(path)
 
 
 def write_workbook(
