@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .xlsxio import atomic_write
 
@@ -42,10 +43,30 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def excel_text(value):
+    """A value a worksheet cell can hold: control characters shown as U+FFFD, formulas neutralised.
+
+    openpyxl refuses text with control characters (other than tab, LF, CR) that exports
+    sometimes carry; the replacement character keeps the cell readable and shows where they were.
+    """
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return neutralise(value)
+
+
+def _cell_text(s: pd.Series) -> pd.Series:
+    text = s.astype(object)
+    bad = text.map(lambda v: isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) is not None)
+    return text.map(excel_text) if bad.any() else s
+
+
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
     out = safe_frame(frame)
+    out.columns = [excel_text(c) for c in out.columns]
     for col in out.columns:
         s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
+            s = out[col] = _cell_text(s)
         if isinstance(s.dtype, pd.PeriodDtype):
             out[col] = s.astype(str)
         elif s.dtype == object and len(s) and s.map(lambda v: isinstance(v, Decimal)).any():
@@ -102,11 +123,13 @@ def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sh
             for col in data.columns:
                 if pd.api.types.is_datetime64_any_dtype(data[col].dtype):
                     data[col] = data[col].dt.strftime("%Y-%m-%d %H:%M:%S")
-            data.to_csv(tmp, index=False, encoding="utf-8-sig")
+            # CRLF rows: the csv writer then quotes any field holding a bare CR, which would
+            # otherwise start a new row in Excel (with an un-neutralised formula after the CR)
+            data.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         else:
             write_sheets(tmp, {sheet: frame}, money_columns)
 
     return atomic_write(path, write, force=force, inputs=inputs)
 
 
-__all__ = ["neutralise", "safe_frame", "write_sheets", "write_table", "np"]
+__all__ = ["neutralise", "excel_text", "safe_frame", "write_sheets", "write_table", "np"]

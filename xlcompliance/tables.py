@@ -34,7 +34,12 @@ def _load_headers_cached(path: str | None) -> dict:
     if path is None:
         text = resources.files("xlcompliance").joinpath("data/headers.toml").read_text("utf-8")
     else:
-        text = Path(path).read_text("utf-8")
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise InputFileError(f"headers file {path}: cannot read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"headers file {path}: not UTF-8 text (byte {exc.start})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -163,7 +168,9 @@ def _find_header_row(frame: pd.DataFrame, kind: str, headers: dict | None) -> pd
     if len(header_map(frame.columns, kind, headers)) >= 2:
         return frame
     for i in range(min(len(frame), 20)):
-        row = [str(v) for v in frame.iloc[i].tolist()]
+        row = ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip()
+               for v in frame.iloc[i].tolist()]
+        row = [v or f"column{k + 1}" for k, v in enumerate(row)]
         if len(header_map(row, kind, headers)) >= 2:
             body = frame.iloc[i + 1 :].reset_index(drop=True)
             body.columns = row

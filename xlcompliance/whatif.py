@@ -513,10 +513,14 @@ class WhatIfApp:
             else:
                 self.load(self.orders, frame, as_of=self.as_of, source=self.source)
             self.message.value = f"<p style='color:#2ca02c'>Loaded {html.escape(item['name'])}.</p>"
-        except (ValueError, OSError) as exc:  # InputFileError is a ValueError
-            self.message.value = (
-                f"<p style='color:#d62728'>{html.escape(item['name'])}: {html.escape(str(exc))}</p>"
+        except Exception as exc:  # noqa: BLE001 -- the app must answer, never fail silently
+            name = Path(item["name"]).name
+            text = str(exc) if isinstance(exc, ValueError | OSError) else (  # InputFileError: ValueError
+                f"unexpected error: {type(exc).__name__}: {exc}"
             )
+            if not text.startswith(name):
+                text = f"{name}: {text}"
+            self.message.value = f"<p style='color:#d62728'>{html.escape(text)}</p>"
 
     # --- results -------------------------------------------------------------------------------
 

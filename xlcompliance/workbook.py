@@ -21,7 +21,7 @@ import pandas as pd
 
 from .assessment import ORDER_COLUMNS, assess
 from .calendars import Calendar
-from .exports import neutralise
+from .exports import excel_text
 from .money import to_cents
 from .monthly import monthly_summary
 from .parsing import parse_counts, parse_datetimes
@@ -54,7 +54,7 @@ def _excel_value(value):
         return pd.Timestamp(value).to_pydatetime()
     if isinstance(value, np.generic):
         return value.item()
-    return neutralise(value) if isinstance(value, str) else value
+    return excel_text(value) if isinstance(value, str) else value
 
 
 # --- layout: what goes in each cell ------------------------------------------------------------

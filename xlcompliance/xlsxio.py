@@ -80,7 +80,12 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders") -> pd.Da
             sheet = next((n for n in names if n.strip().lower() in wanted), names[0])
         elif sheet not in names:
             raise InputFileError(f"{path.name}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
-        rows = list(wb[sheet].iter_rows(values_only=True))
+        try:  # read-only mode parses the sheet only now: a broken part fails here
+            rows = list(wb[sheet].iter_rows(values_only=True))
+        except Exception as exc:
+            raise InputFileError(
+                f"{path.name}: cannot read sheet {sheet!r} ({type(exc).__name__}: {exc})"
+            ) from None
     finally:
         wb.close()
     rows = [r for r in rows]
@@ -89,12 +94,47 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders") -> pd.Da
     if not rows:
         raise InputFileError(f"{path.name}: sheet {sheet!r} is empty")
     header = ["" if h is None else str(h).strip() for h in rows[0]]
-    width = len(header)
-    while width and header[width - 1] == "":
-        width -= 1
-    header = [h or f"column{i + 1}" for i, h in enumerate(header[:width])]
+    # the widest row, not the first: a title row above the real header is often one cell wide
+    width = max(_filled_width(r) for r in rows)
+    header = [h or f"column{i + 1}" for i, h in enumerate(header[:width] + [""] * (width - len(header)))]
     body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
     return pd.DataFrame(body, columns=header, dtype=object)
+
+
+def _filled_width(row) -> int:
+    """Cells up to and including the last non-blank one."""
+    width = len(row)
+    while width and (row[width - 1] is None or str(row[width - 1]).strip() == ""):
+        width -= 1
+    return width
+
+
+def check_target(path, *, force: bool = False, inputs=()) -> Path:
+    """Refuse an output that is an input (always), a folder, or an existing file unless ``force``."""
+    path = Path(path)
+    target = path.resolve()
+    for src in inputs:
+        if src is None:
+            continue
+        same = Path(src).resolve() == target
+        if not same and path.exists() and Path(src).exists():
+            same = os.path.samefile(src, path)  # a hard link to an input is that input
+        if same:
+            raise OutputExistsError(f"{path}: refusing to write over an input file")
+    if path.is_dir():
+        raise OutputExistsError(f"{path}: is a folder; give a file name")
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path}: already exists (use --force to replace it)")
+    parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise OutputExistsError(f"{path}: {parent} is a file, not a folder")
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path, write: Callable[[Path], None], *, force: bool = False, inputs=()) -> Path:
@@ -106,18 +146,16 @@ def atomic_write(path, write: Callable[[Path], None], *, force: bool = False, in
         force: replace an existing output.
         inputs: input files; writing over any of them is always refused.
     """
-    path = Path(path)
-    target = path.resolve()
-    for src in inputs:
-        if src is not None and Path(src).resolve() == target:
-            raise OutputExistsError(f"{path}: refusing to write over an input file")
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path}: already exists (use --force to replace it)")
+    path = check_target(path, force=force, inputs=inputs)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp makes the file private (0600): give the output the mode a new file would get (or
+    # the replaced file's), so colleagues who could read the old report can read the new one
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

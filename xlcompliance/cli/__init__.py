@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 # Command modules, in the order `--help` lists them.
 COMMANDS = ("assess", "reconcile", "whatif", "workbook")
@@ -34,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            if not args.debug:  # one line per warning, no source path (restored on return)
+                warnings.showwarning = lambda message, *_a, **_k: print(
+                    f"xlcompliance {args.command}: warning: {message}", file=sys.stderr
+                )
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("xlcompliance: interrupted", file=sys.stderr)
         return 130

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import Context, add_input_options, add_output_options, format_summary, sample_path
+from .common import (
+    Context,
+    add_input_options,
+    add_output_options,
+    check_output,
+    format_summary,
+    sample_path,
+)
 
 
 def register(sub) -> None:
@@ -28,6 +35,11 @@ def run(args) -> int:
     ctx = Context(args, using_sample=using_sample)
     orders_path = Path(args.orders) if args.orders else sample_path("orders.csv")
     penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
+    inputs = [orders_path, penalties_path, args.holidays]
+    if args.out:  # refuse before the work, not after it
+        if Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
+            raise ValueError(f"--out must end in .csv or .xlsx (got {Path(args.out).name})")
+        check_output(args.out, force=args.force, inputs=inputs)
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
 
@@ -46,7 +58,6 @@ def run(args) -> int:
     print()
     print(format_summary(summary))
     if args.out:
-        inputs = [orders_path] + ([penalties_path] if penalties_path else [])
-        written = write_table(assessed, args.out, force=args.force, inputs=inputs)
+        written = write_table(assessed, args.out, force=args.force, inputs=[p for p in inputs if p])
         print(f"\nwrote {written}")
     return 0

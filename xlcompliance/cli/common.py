@@ -34,6 +34,16 @@ def add_output_options(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 
 
+def check_output(out, *, force: bool, inputs) -> None:
+    """Refuse, before any work, an output that is an input, a folder, or exists without ``force``.
+
+    The writer (:func:`~xlcompliance.xlsxio.atomic_write`) checks again when it writes.
+    """
+    from ..xlsxio import check_target
+
+    check_target(out, force=force, inputs=[p for p in inputs if p is not None])
+
+
 def sample_path(name: str) -> Path:
     return Path(str(resources.files("xlcompliance").joinpath(f"data/sample/{name}")))
 
@@ -44,13 +54,14 @@ class Context:
     def __init__(self, args: argparse.Namespace, *, using_sample: bool):
         from ..calendars import Calendar
         from ..rules import default_rules, load_rules
-        from ..tables import load_headers
+        from ..tables import load_headers, read_table
 
         self.rules = load_rules(args.rules) if args.rules else default_rules()
         self.headers = load_headers(args.headers) if args.headers else None
         statutory = not args.no_statutory
         if args.holidays:
-            self.calendar = Calendar.from_file(args.holidays, statutory=statutory, rules=self.rules)
+            holidays = read_table(args.holidays, kind="holidays", encoding=args.encoding)
+            self.calendar = Calendar.from_frame(holidays, statutory, rules=self.rules)
         else:
             self.calendar = Calendar(statutory=statutory, rules=self.rules)
         self.as_of = args.as_of or (SAMPLE_AS_OF if using_sample else None)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import Context, add_input_options, sample_path
+from .common import Context, add_input_options, check_output, sample_path
 
 
 def register(sub) -> None:
@@ -55,17 +55,6 @@ def format_reconciliation(summary: pd.DataFrame) -> str:
         "margin": margin,
     })
     return view.to_string(index=False)
-
-
-def check_output(out, *, force: bool, inputs) -> None:
-    """Refuse an output that is an input, or that exists without ``force``."""
-    from ..xlsxio import OutputExistsError
-
-    target = Path(out).resolve()
-    if any(src is not None and Path(src).resolve() == target for src in inputs):
-        raise OutputExistsError(f"{out}: refusing to write over an input file")
-    if Path(out).exists() and not force:
-        raise OutputExistsError(f"{out}: already exists (use --force to replace it)")
 
 
 def run(args) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import Context, add_input_options, sample_path
+from .common import Context, add_input_options, check_output, sample_path
 
 
 def register(sub) -> None:
@@ -37,10 +37,13 @@ def run(args) -> int:
     ctx = Context(args, using_sample=using_sample)
     orders_path = Path(args.orders) if args.orders else sample_path("orders.csv")
     penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
+    inputs = [orders_path, penalties_path, args.holidays]
+    if Path(args.out).suffix.lower() != ".xlsx":  # refuse before the work, not after it
+        raise ValueError(f"--out must end in .xlsx (got {Path(args.out).name})")
+    check_output(args.out, force=args.force, inputs=inputs)
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
-    holidays = read_table(args.holidays, kind="holidays") if args.holidays else None
-    inputs = [orders_path, penalties_path, args.holidays]
+    holidays = read_table(args.holidays, kind="holidays", encoding=args.encoding) if args.holidays else None
     written = write_workbook(
         args.out,
         orders,
