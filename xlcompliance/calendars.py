@@ -97,7 +97,8 @@ def _break_name(cn, start: dt.date, end: dt.date) -> str:
     day = start
     while day <= end:
         for name in (cn.get(day) or "").split("; "):
-            name = name.replace(" (observed)", "").replace("Chinese New Year's Eve", "Chinese New Year (Spring Festival)")
+            name = name.replace(" (observed)", "")
+            name = name.replace("Chinese New Year's Eve", "Chinese New Year (Spring Festival)")
             if name and not name.startswith("Day off"):
                 names[name] = names.get(name, 0) + 1
         day += dt.timedelta(days=1)
@@ -161,11 +162,15 @@ class Calendar:
         return cls(rows, statutory=statutory, rules=rules)
 
     @classmethod
-    def from_file(cls, path, sheet: str | None = None, statutory: bool = True, *, rules: Rules | None = None) -> Calendar:
+    def from_file(
+        cls, path, sheet: str | None = None, statutory: bool = True, *, encoding: str | None = None,
+        rules: Rules | None = None,
+    ) -> Calendar:
         """Build from a CSV or an xlsx sheet (default sheet: ``Holidays`` if present, else the first)."""
         from .tables import read_table
 
-        return cls.from_frame(read_table(path, sheet=sheet, kind="holidays"), statutory, rules=rules)
+        frame = read_table(path, sheet=sheet, kind="holidays", encoding=encoding)
+        return cls.from_frame(frame, statutory, rules=rules)
 
     # -- queries ----------------------------------------------------------------------------
 

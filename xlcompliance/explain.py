@@ -23,8 +23,8 @@ from .deadlines import (
     SELF_HOURS,
     UNKNOWN_INPUTS,
     Deadlines,
-    weekmask_text,
     time_us,
+    weekmask_text,
 )
 from .parsing import US_PER_DAY
 from .rules import Rules

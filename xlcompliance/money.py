@@ -35,7 +35,8 @@ def to_cents(values, field: str = "amount", decimals: int = 2) -> tuple[np.ndarr
     neg_paren = t.str.fullmatch(r"\(.*\)").to_numpy(dtype=bool)
     t = t.where(~neg_paren, "-" + t.str.slice(1, -1))
     parts = t.str.extract(_AMOUNT_RE)
-    bad = parts["int"].isna().to_numpy() | ((parts["int"].fillna("") == "") & (parts["frac"].fillna("") == "")).to_numpy()
+    no_digits = (parts["int"].fillna("") == "") & (parts["frac"].fillna("") == "")
+    bad = parts["int"].isna().to_numpy() | no_digits.to_numpy()
     bad &= ~blank
     whole = parts["int"].fillna("").replace("", "0")
     frac = parts["frac"].fillna("").str.ljust(decimals + 1, "0")

@@ -358,7 +358,8 @@ def _parse_choice(values, field: str, kind: str, allowed: str) -> tuple[np.ndarr
         hit = table.get(_fold(u)) if isinstance(u, str) else None
         mapped.append(hit)
         if hit is None:
-            what = "Excel error value " + str(u) if is_excel_error_text(u) or isinstance(u, ExcelError) else _describe(u)
+            is_error = is_excel_error_text(u) or isinstance(u, ExcelError)
+            what = f"Excel error value {u}" if is_error else _describe(u)
             messages.append(f"{field}: unknown value {what} (expected {allowed})")
         else:
             messages.append(None)

@@ -54,14 +54,15 @@ class Context:
     def __init__(self, args: argparse.Namespace, *, using_sample: bool):
         from ..calendars import Calendar
         from ..rules import default_rules, load_rules
-        from ..tables import load_headers, read_table
+        from ..tables import load_headers
 
         self.rules = load_rules(args.rules) if args.rules else default_rules()
         self.headers = load_headers(args.headers) if args.headers else None
         statutory = not args.no_statutory
         if args.holidays:
-            holidays = read_table(args.holidays, kind="holidays", encoding=args.encoding)
-            self.calendar = Calendar.from_frame(holidays, statutory, rules=self.rules)
+            self.calendar = Calendar.from_file(
+                args.holidays, statutory=statutory, encoding=args.encoding, rules=self.rules
+            )
         else:
             self.calendar = Calendar(statutory=statutory, rules=self.rules)
         self.as_of = args.as_of or (SAMPLE_AS_OF if using_sample else None)
