@@ -33,7 +33,7 @@ import pandas as pd
 import xlcompliance.sample
 from xlcompliance import assess, monthly_summary
 from xlcompliance.calendars import default_calendar
-from xlcompliance.deadlines import _weekmask_text, compute_deadlines, jit_deadline, pop_deadline
+from xlcompliance.deadlines import weekmask_text, compute_deadlines, jit_deadline, pop_deadline
 from xlcompliance.parsing import parse_channels, parse_counts, parse_datetimes, parse_methods
 from xlcompliance.rules import default_rules
 
@@ -181,10 +181,9 @@ def excel_cases(udfs, frame: pd.DataFrame) -> list[Result]:
     sales = frame["last_month_sales"].astype(object).where(frame["last_month_sales"].notna(), None).to_numpy()
     epoch = np.datetime64("1899-12-30", "us")
 
-    def serial(col):
-        us = (frame[col].to_numpy(dtype="datetime64[us]") - epoch).astype("timedelta64[us]").astype(np.int64)
-        values = us / 86_400e6
-        return [None if np.isnan(v) else float(v) for v in values]
+    def serial(col):  # Office.js: serial numbers, "" for blank cells
+        values = (frame[col].to_numpy(dtype="datetime64[us]") - epoch) / np.timedelta64(1, "D")
+        return ["" if np.isnan(v) else float(v) for v in values]
 
     shapes = {
         "datetimes": ([[v] for v in paid], [[None if v is None else pd.Timestamp(v).to_pydatetime()] for v in listed]),
@@ -244,7 +243,7 @@ def machine() -> str:
 def run(sizes, *, quick: bool = False) -> list[Result]:
     rules = default_rules()
     calendar = default_calendar(rules)
-    pop_cal = calendar.busdaycal("POP", _weekmask_text(1 << 6))
+    pop_cal = calendar.busdaycal("POP", weekmask_text(1 << 6))
     results: list[Result] = []
     frames = {}
     for n in sizes:

@@ -95,6 +95,12 @@ def test_bad_cell_is_value_error_and_explained(args, why):
         xlc.pop_deadline(*args if not isinstance(args[0], dict) else ("#REF!",) + args[1:])
 
 
+@pytest.mark.parametrize("as_of", [0, 0.0, [[0]], "#N/A", {"type": "Error", "basicValue": "#N/A"}, "soon"])
+def test_bad_as_of_is_refused_naming_it(as_of):
+    with pytest.raises(ValueError, match="as_of"):
+        udfs.order_status("POP", PAID, None, None, None, None, None, as_of)
+
+
 def test_blank_paid_at_gives_blank_cell():
     assert udfs.pop_deadline(None) == ""
     assert udfs.pop_deadline("") == ""

@@ -48,7 +48,8 @@ def resolve_as_of(as_of, rules: Rules) -> pd.Timestamp:
 
 
 def _blank_column(n: int):
-    return pd.Series([None] * n, dtype=object)
+    """A column the input lacks: all blank, typed so every parser takes its fast path."""
+    return pd.Series(np.full(n, np.nan))
 
 
 def _duplicate_errors(ids: pd.Series) -> np.ndarray:
@@ -147,6 +148,7 @@ def assess(
     valid = pd.isna(error)
 
     result = compute_deadlines(paid, channel, method, listed, sales, valid, calendar, rules)
+    _flag_beyond_excel(result, valid, error)
     deadline = result.deadline
     status, hours_late = _status(deadline, fulfilled, cancelled, valid, as_of_ts)
 
@@ -164,6 +166,22 @@ def assess(
         expl[~valid] = error[~valid]
     out["explanation"] = expl
     return out
+
+
+_LAST_DAY = np.datetime64("9999-12-31", "D")
+
+
+def _flag_beyond_excel(result, valid: np.ndarray, error: np.ndarray) -> None:
+    """A deadline after 9999-12-31 (Excel's and Python's last day) is a row error, in place."""
+    beyond = valid & (result.deadline.astype("datetime64[D]") > _LAST_DAY)
+    if not beyond.any():
+        return
+    error[beyond] = "paid_at: the deadline falls after 9999-12-31"
+    valid &= ~beyond
+    result.deadline[beyond] = np.datetime64("NaT", "us")
+    result.kind[beyond] = -1
+    result.rule_index[beyond] = -1
+    result.eligible[beyond] = False
 
 
 def _status(deadline, fulfilled, cancelled, valid, as_of: pd.Timestamp):

@@ -77,18 +77,19 @@ def _describe(value) -> str:
 def excel_serial_to_datetime(serial: float, field: str = "value") -> dt.datetime:
     """One Excel serial (1900 date system) to a naive datetime, rounded to the second."""
     us, err = _serials_to_us(np.array([serial], dtype=float), field)
-    if err[0] is not None:
-        raise ValueError(err[0])
+    if err[0] is not None or np.isnat(us[0]):
+        raise ValueError(err[0] or f"{field} is blank")
     return pd.Timestamp(us[0]).to_pydatetime()
 
 
 def _serials_to_us(serials: np.ndarray, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """Excel serials to datetime64[us]; NaN stays NaT without an error (a blank)."""
     serials = serials.astype(float)
     ok = np.isfinite(serials) & (serials >= EXCEL_MIN_SERIAL) & (serials < EXCEL_MAX_SERIAL)
     seconds = np.round(np.where(ok, serials, 0.0) * 86_400.0).astype(np.int64)
     us = np.where(ok, _EXCEL_EPOCH_US + seconds * US_PER_SECOND, NAT.astype(np.int64))
     errors = _errors(len(serials))
-    for i in np.flatnonzero(~ok):
+    for i in np.flatnonzero(~ok & ~np.isnan(serials)):
         errors[i] = (
             f"{field}: Excel serial {_describe(serials[i])} is outside 61 (1900-03-01) .. "
             f"2958465 (9999-12-31)"
@@ -152,10 +153,7 @@ def parse_datetimes(values, field: str, tz: str = "Asia/Shanghai") -> tuple[np.n
     if pd.api.types.is_bool_dtype(s.dtype):
         s = s.astype(object)
     elif pd.api.types.is_numeric_dtype(s.dtype):
-        vals = s.to_numpy(dtype=float, na_value=np.nan)
-        blank = np.isnan(vals)
-        out, errors = _serials_to_us(vals, field)
-        errors[blank] = None
+        out, errors = _serials_to_us(s.to_numpy(dtype=float, na_value=np.nan), field)
         return out, errors
     if isinstance(s.dtype, pd.StringDtype):  # text column (CSV as read): the common spelling in C
         return _parse_text_column(s, field, tz)
@@ -365,7 +363,16 @@ def _parse_choice(values, field: str, kind: str, allowed: str) -> tuple[np.ndarr
             messages.append(None)
     mapped_arr = np.array(mapped + [None], dtype=object)
     message_arr = np.array(messages + [None], dtype=object)
-    return mapped_arr[codes], message_arr[codes]
+    out_messages = message_arr[codes]
+    # Hashing equates True with 1 and 1.0: a non-text value's message quotes its own row's value.
+    odd = [i for i, u in enumerate(uniques) if not isinstance(u, str)]
+    if odd:
+        obj = s.to_numpy(dtype=object)
+        for row in np.flatnonzero(np.isin(codes, odd)):
+            v = obj[row]
+            what = f"Excel error value {v}" if isinstance(v, ExcelError) else _describe(v)
+            out_messages[row] = f"{field}: unknown value {what} (expected {allowed})"
+    return mapped_arr[codes], out_messages
 
 
 def parse_channels(values, field: str = "channel"):

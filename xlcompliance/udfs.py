@@ -72,7 +72,7 @@ def _arg(name: str, doc_key: str | None = None):
 _CALENDARS: OrderedDict = OrderedDict()
 
 
-def _is_header(row: list) -> bool:
+def _is_header(row) -> bool:
     """A first row of text that does not read as dates is a header row."""
     texts = [v for v in row if v is not None]
     if not texts or not all(isinstance(v, str) for v in texts):
@@ -81,11 +81,18 @@ def _is_header(row: list) -> bool:
     return any(e is not None for e in errors)
 
 
+def _nonblank_rows(value) -> tuple[np.ndarray, np.ndarray]:
+    """A range as a clean block without its blank rows, and the kinds of its cells."""
+    block, kinds = xv.table(value)
+    keep = ~(kinds == xv.NONE).all(axis=1)
+    return block[keep], kinds[keep]
+
+
 def _calendar(holidays) -> Calendar:
     """The default calendar plus the windows of a holidays range (cached per content)."""
     if holidays is None:
         return default_calendar()
-    rows = [r for r in xv.table(holidays) if any(v is not None for v in r)]
+    rows = _nonblank_rows(holidays)[0].tolist()
     if not rows:
         return default_calendar()
     key = tuple(tuple(r) for r in rows)
@@ -107,45 +114,104 @@ def _calendar(holidays) -> Calendar:
 
 
 def _as_of(as_of):
-    values, is_range = xv.column(as_of, "as_of")
+    values, _, is_range = xv.column(as_of, "as_of")
     if is_range:
         raise ValueError("as_of must be a single cell")
-    return resolve_as_of(values[0] if values else None, default_rules())
+    return resolve_as_of(values[0] if len(values) else None, default_rules())
 
 
 # --- order rows: one assess() call ------------------------------------------------------------
 
 
+# How the engine reads each order field (see ``excelvalues.typed``).
+_KINDS = {
+    "channel": xv.CHOICE,
+    "method": xv.CHOICE,
+    "paid_at": xv.DATETIME,
+    "listed_at": xv.DATETIME,
+    "fulfilled_at": xv.DATETIME,
+    "cancelled_at": xv.DATETIME,
+    "last_month_sales": xv.COUNT,
+    "shop": xv.LABEL,
+}
+
+
+class _Rows:
+    """The engine's answers per order row, as numpy columns."""
+
+    def __init__(self, assessed: pd.DataFrame):
+        self.deadline = assessed["deadline"].to_numpy(dtype="datetime64[us]")
+        status = assessed["status"].array
+        self.status = np.asarray(status.categories, dtype=object)[status.codes]
+        self.bad = status.codes == STATUSES.index("error")
+        self.hours_late = assessed["hours_late"].to_numpy(dtype=float)
+        expl = pd.Categorical(assessed["explanation"])
+        texts = [str(t) for t in expl.categories] + ["nan"]  # code -1 (NaN) reads "nan"
+        self.explanation = np.asarray(texts, dtype=object)[expl.codes]
+
+    @classmethod
+    def combine(cls, parts: list[tuple[np.ndarray, _Rows]], n: int) -> _Rows:
+        """Rows assessed in separate batches, put back in their places."""
+        out = cls.__new__(cls)
+        for name in ("deadline", "status", "bad", "hours_late", "explanation"):
+            first = getattr(parts[0][1], name)
+            column = np.empty(n, dtype=first.dtype)
+            for where, rows in parts:
+                column[where] = getattr(rows, name)
+            setattr(out, name, column)
+        return out
+
+
 def _assess_rows(fields: dict, as_of=None, holidays=None):
     """Assess cell/column arguments as order rows.
 
+    Each column is handed to the engine typed (serials, datetimes, numbers), so it takes its
+    vectorised paths; rows holding an odd cell (a text date, an error value ...) are assessed
+    in a second batch of raw cells. Rows are independent, so the answers are the same.
+
     Returns:
-        ``(assessed frame, blank rows, is_range)``; blank rows have no ``paid_at``.
+        ``(answers per row, blank rows, is_range)``; blank rows have no ``paid_at``.
     """
-    columns = {}
+    columns, kinds = {}, {}
     is_range = False
     for name, value in fields.items():
-        columns[name], ranged = xv.column(value, name)
+        columns[name], kinds[name], ranged = xv.column(value, name)
         is_range |= ranged
     n = xv.broadcast(columns)
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
-    blank = np.array([v is None for v in columns["paid_at"]], dtype=bool)
+    xv.broadcast(kinds)
+    typed, odd = {}, np.zeros(n, dtype=bool)
+    for name, values in columns.items():
+        typed[name], odd_cells = xv.typed(values, _KINDS[name], kinds[name])
+        odd |= odd_cells
+    for name in ("fulfilled_at", "cancelled_at"):  # not asked: blank, typed (no pass per cell)
+        typed.setdefault(name, pd.Series(np.full(n, np.datetime64("NaT", "us"))))
+    blank = kinds["paid_at"] == xv.NONE
     as_of_ts = _as_of(as_of) if "fulfilled_at" in fields else None
-    assessed = assess(frame, as_of=as_of_ts, calendar=_calendar(holidays))
-    return assessed.iloc[:n], blank, is_range
+    calendar = _calendar(holidays)
+
+    def batch(frame: pd.DataFrame) -> _Rows:
+        return _Rows(assess(frame.reset_index(drop=True), as_of=as_of_ts, calendar=calendar))
+
+    parts = []
+    if not odd.all():
+        fast = pd.DataFrame(typed)
+        parts.append((~odd, batch(fast[~odd] if odd.any() else fast)))
+    if odd.any():
+        raw = pd.DataFrame({k: pd.Series(v[odd], dtype=object) for k, v in columns.items()})
+        parts.append((odd, batch(raw)))
+    rows = parts[0][1] if len(parts) == 1 else _Rows.combine(parts, n)
+    return rows, blank, is_range
 
 
-def _answers(assessed: pd.DataFrame, blank: np.ndarray, is_range: bool, pick):
-    """Per row: blank -> "", error -> #VALUE!, else ``pick(row)``."""
-    bad = (assessed["status"] == "error").to_numpy()
-    out = []
-    for i, value in enumerate(pick(assessed)):
-        out.append("" if blank[i] else xv.error_value() if bad[i] else value)
-    return xv.shaped(out, is_range)
+def _answers(rows: _Rows, blank: np.ndarray, is_range: bool, values: np.ndarray, bad=None):
+    """Per row: blank -> "", error -> #VALUE!, else the value."""
+    bad = rows.bad if bad is None else rows.bad | bad
+    return xv.shaped(xv.answers(values, blank, bad), is_range)
 
 
-def _deadlines(assessed: pd.DataFrame):
-    return [xv.to_datetime(v) for v in assessed["deadline"].to_numpy()]
+def _deadline_answers(rows: _Rows, blank: np.ndarray, is_range: bool):
+    values, outside = xv.datetime_cells(rows.deadline)
+    return _answers(rows, blank, is_range, values, outside)
 
 
 def _fields(channel, paid_at, method=None, listed_at=None, last_month_sales=None, **more):
@@ -168,10 +234,10 @@ def _fields(channel, paid_at, method=None, listed_at=None, last_month_sales=None
 @xw.ret(date_format=DATETIME_FORMAT)
 def pop_deadline(paid_at, listed_at=None, last_month_sales=None, holidays=None):
     """Deadline for a POP order's first carrier scan (上网), platform time. Cells or columns."""
-    assessed, blank, is_range = _assess_rows(
+    rows, blank, is_range = _assess_rows(
         _fields("POP", paid_at, None, listed_at, last_month_sales), holidays=holidays
     )
-    return _answers(assessed, blank, is_range, _deadlines)
+    return _deadline_answers(rows, blank, is_range)
 
 
 @xw.func
@@ -183,10 +249,10 @@ def pop_deadline(paid_at, listed_at=None, last_month_sales=None, holidays=None):
 @xw.ret(date_format=DATETIME_FORMAT)
 def jit_arrival(paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None):
     """Deadline for a JIT order: pickup scan (上门揽收) or warehouse arrival (自寄)."""
-    assessed, blank, is_range = _assess_rows(
+    rows, blank, is_range = _assess_rows(
         _fields("JIT", paid_at, method, listed_at, last_month_sales), holidays=holidays
     )
-    return _answers(assessed, blank, is_range, _deadlines)
+    return _deadline_answers(rows, blank, is_range)
 
 
 @xw.func
@@ -201,10 +267,10 @@ def order_deadline(
     channel, paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None
 ):
     """Deadline of any order, POP or JIT, platform time. Cells or whole columns."""
-    assessed, blank, is_range = _assess_rows(
+    rows, blank, is_range = _assess_rows(
         _fields(channel, paid_at, method, listed_at, last_month_sales), holidays=holidays
     )
-    return _answers(assessed, blank, is_range, _deadlines)
+    return _deadline_answers(rows, blank, is_range)
 
 
 def _status_args(f):
@@ -246,8 +312,8 @@ def order_status(
         fulfilled_at=fulfilled_at,
         cancelled_at=cancelled_at,
     )
-    assessed, blank, is_range = _assess_rows(fields, as_of, holidays)
-    return _answers(assessed, blank, is_range, lambda a: a["status"].astype(str).tolist())
+    rows, blank, is_range = _assess_rows(fields, as_of, holidays)
+    return _answers(rows, blank, is_range, rows.status)
 
 
 @xw.func
@@ -273,13 +339,10 @@ def hours_late(
         fulfilled_at=fulfilled_at,
         cancelled_at=cancelled_at,
     )
-    assessed, blank, is_range = _assess_rows(fields, as_of, holidays)
-    return _answers(
-        assessed,
-        blank,
-        is_range,
-        lambda a: ["" if pd.isna(h) else float(h) for h in a["hours_late"]],
-    )
+    rows, blank, is_range = _assess_rows(fields, as_of, holidays)
+    hours = rows.hours_late.astype(object)
+    hours[np.isnan(rows.hours_late)] = ""
+    return _answers(rows, blank, is_range, hours)
 
 
 @xw.func
@@ -293,13 +356,10 @@ def deadline_explain(
     channel, paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None
 ):
     """Why the deadline is what it is (rule set, allowance, days not counted), or why not."""
-    assessed, blank, is_range = _assess_rows(
+    rows, blank, is_range = _assess_rows(
         _fields(channel, paid_at, method, listed_at, last_month_sales), holidays=holidays
     )
-    texts = [
-        "" if blank[i] else str(t) for i, t in enumerate(assessed["explanation"].astype(object))
-    ]
-    return xv.shaped(texts, is_range)
+    return xv.shaped(xv.answers(rows.explanation, blank, np.zeros_like(blank)), is_range)
 
 
 # --- shop-months: one assess()/monthly_summary() call ----------------------------------------
@@ -309,46 +369,65 @@ def _fold(text) -> str:
     return re.sub(r"[\s_\-]+", "", str(text)).lower()
 
 
-def _frame(rows: list[list]) -> pd.DataFrame:
-    header = [f"column{i + 1}" if h is None else str(h).strip() for i, h in enumerate(rows[0])]
-    return pd.DataFrame(rows[1:], columns=header, dtype=object)
+def _frame(block: np.ndarray, kinds: np.ndarray | None = None) -> pd.DataFrame:
+    """A clean block with a header row as a frame of its cells.
+
+    Given the cells' ``kinds``, the block is an orders table: each date, count or shop column
+    whose cells are all of one kind is typed for the engine's vectorised paths (a column with
+    odd cells is left as it is).
+    """
+    header = [f"column{i + 1}" if h is None else str(h).strip() for i, h in enumerate(block[0])]
+    frame = pd.DataFrame(block[1:], columns=header, dtype=object)
+    if kinds is not None:
+        for canonical, names in header_map(header, "orders").items():
+            field_kind = _KINDS.get(canonical)
+            if field_kind in (None, xv.CHOICE) or len(names) != 1 or header.count(names[0]) != 1:
+                continue
+            i = header.index(names[0])
+            series, odd = xv.typed(np.ascontiguousarray(block[1:, i]), field_kind, kinds[1:, i])
+            if not odd.any():
+                frame.isetitem(i, series)
+    return frame
+
+
+def _statuses(values: np.ndarray) -> pd.Categorical:
+    """A column of status texts as SPEC's statuses (anything else is an error)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    folded = [
+        str(s).strip().lower().replace(" ", "_") if isinstance(s, str) else "error" for s in uniques
+    ]
+    error = STATUSES.index("error")
+    index = np.array([STATUSES.index(s) if s in STATUSES else error for s in folded] + [error])
+    return pd.Categorical.from_codes(index[codes], categories=list(STATUSES))
 
 
 def _assessed_table(orders, as_of, holidays) -> pd.DataFrame:
     """An orders range as an assessed frame (shop, deadline, status) for ``monthly_summary``."""
     rules = default_rules()
-    rows = [r for r in xv.table(orders) if any(v is not None for v in r)]
-    if not rows:
+    rows, kinds = _nonblank_rows(orders)
+    if not len(rows):
         raise ValueError("orders: the range is empty")
-    width = len(rows[0])
+    width = rows.shape[1]
     folded = {_fold(h): i for i, h in enumerate(rows[0]) if isinstance(h, str)}
     known = header_map([str(h) for h in rows[0]], "orders")
     if "deadline" in folded and "status" in folded:  # an assessed table: use its statuses
         frame = _frame(rows)
-        deadline, _ = xv.datetimes(
-            frame.iloc[:, folded["deadline"]].tolist(), "deadline", rules.timezone
-        )
-        status = [
-            str(s).strip().lower().replace(" ", "_") if isinstance(s, str) else "error"
-            for s in frame.iloc[:, folded["status"]]
-        ]
+        deadline, _ = xv.datetimes(rows[1:, folded["deadline"]], "deadline", rules.timezone)
         out = pd.DataFrame(
             {
                 "deadline": pd.Series(deadline, dtype="datetime64[us]"),
-                "status": pd.Categorical(
-                    [s if s in STATUSES else "error" for s in status], categories=STATUSES
-                ),
+                "status": _statuses(rows[1:, folded["status"]]),
             }
         )
         if "shop" in known:
             out.insert(0, "shop", frame[known["shop"][0]].reset_index(drop=True))
         return out
     if "channel" in known and "paid_at" in known:
-        return assess(_frame(rows), as_of=_as_of(as_of), calendar=_calendar(holidays))
+        return assess(_frame(rows, kinds), as_of=_as_of(as_of), calendar=_calendar(holidays))
     if width == 2:  # deadline, fulfilled_at
         body = rows[1:] if _is_header(rows[0]) else rows
-        deadline, e_deadline = xv.datetimes([r[0] for r in body], "deadline", rules.timezone)
-        fulfilled, e_fulfilled = xv.datetimes([r[1] for r in body], "fulfilled_at", rules.timezone)
+        deadline, e_deadline = xv.datetimes(body[:, 0], "deadline", rules.timezone)
+        fulfilled, e_fulfilled = xv.datetimes(body[:, 1], "fulfilled_at", rules.timezone)
         valid = ~np.isnat(deadline) & pd.isna(e_deadline) & pd.isna(e_fulfilled)
         codes, _ = _status(
             deadline,
@@ -373,8 +452,8 @@ def _summary(orders, penalties, as_of, holidays) -> pd.DataFrame:
     assessed = _assessed_table(orders, as_of, holidays)
     ledger = None
     if penalties is not None:
-        rows = [r for r in xv.table(penalties) if any(v is not None for v in r)]
-        ledger = _frame(rows) if rows else None
+        rows, _ = _nonblank_rows(penalties)
+        ledger = _frame(rows) if len(rows) else None
     return _monthly_summary(assessed, ledger, as_of=_as_of(as_of))
 
 
@@ -397,8 +476,8 @@ def _months(values: list) -> list:
 
 def _shop_months(summary: pd.DataFrame, month, shop, *, month_required: bool, one_shop: bool):
     """Per (month, shop) argument row: the matching summary rows, or an error text."""
-    months, month_range = xv.column(month, "month")
-    shops, shop_range = xv.column(shop, "shop")
+    months, _, month_range = xv.column(month, "month")
+    shops, _, shop_range = xv.column(shop, "shop")
     columns = {
         "month": _months(months),
         "shop": [None if s is None else str(s).strip() for s in shops],
