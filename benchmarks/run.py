@@ -33,7 +33,7 @@ import pandas as pd
 import xlcompliance.sample
 from xlcompliance import assess, monthly_summary
 from xlcompliance.calendars import default_calendar
-from xlcompliance.deadlines import weekmask_text, compute_deadlines, jit_deadline, pop_deadline
+from xlcompliance.deadlines import compute_deadlines, jit_deadline, pop_deadline, weekmask_text
 from xlcompliance.parsing import parse_channels, parse_counts, parse_datetimes, parse_methods
 from xlcompliance.rules import default_rules
 
