@@ -129,3 +129,12 @@ def test_console_script_runs():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert "on_time" in result.stdout
+
+
+def test_output_piped_into_a_reader_that_stops_is_not_an_error():
+    proc = subprocess.Popen([sys.executable, "-m", "xlcompliance.cli", "assess"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # like `| head -0`: nobody reads
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "BrokenPipe" not in err and "Traceback" not in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
@@ -40,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
                 warnings.showwarning = lambda message, *_a, **_k: print(
                     f"xlcompliance {args.command}: warning: {message}", file=sys.stderr
                 )
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handlers below
+        return code
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     except KeyboardInterrupt:
         print("xlcompliance: interrupted", file=sys.stderr)
         return 130

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from .common import (
     Context,
     add_input_options,
@@ -50,11 +52,11 @@ def run(args) -> int:
     counts = assessed["status"].value_counts()
     print(f"{source}: {len(assessed)} orders as of {summary.attrs['as_of']:%Y-%m-%d %H:%M}")
     print("  " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in counts.index))
-    errors = assessed[assessed["status"] == "error"]
-    for _, row in errors.head(5).iterrows():
-        print(f"  row {int(_) + 2 if isinstance(_, int) else _}: {row['error']}")
-    if len(errors) > 5:
-        print(f"  ... and {len(errors) - 5} more rows with errors (see the error column)")
+    bad = np.flatnonzero((assessed["status"] == "error").to_numpy())
+    for position in bad[:5]:  # 1-based data rows, header not counted
+        print(f"  data row {position + 1}: {assessed['error'].iloc[position]}")
+    if len(bad) > 5:
+        print(f"  ... and {len(bad) - 5} more rows with errors (see the error column)")
     print()
     print(format_summary(summary))
     if args.out:
