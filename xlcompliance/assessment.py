@@ -14,7 +14,6 @@ from .calendars import Calendar, default_calendar
 from .deadlines import compute_deadlines
 from .explain import explanations
 from .parsing import (
-    NAT,
     first_errors,
     parse_channels,
     parse_counts,
@@ -150,7 +149,7 @@ def assess(
     result = compute_deadlines(paid, channel, method, listed, sales, valid, calendar, rules)
     _flag_beyond_excel(result, valid, error)
     deadline = result.deadline
-    status, hours_late = _status(deadline, fulfilled, cancelled, valid, as_of_ts)
+    status, hours_late = order_statuses(deadline, fulfilled, cancelled, valid, as_of_ts)
 
     out = orders.copy()
     names = [rs.name for rs in rules.rule_sets]
@@ -184,8 +183,12 @@ def _flag_beyond_excel(result, valid: np.ndarray, error: np.ndarray) -> None:
     result.eligible[beyond] = False
 
 
-def _status(deadline, fulfilled, cancelled, valid, as_of: pd.Timestamp):
-    """SPEC's status table and hours late, vectorised."""
+def order_statuses(deadline, fulfilled, cancelled, valid, as_of: pd.Timestamp):
+    """SPEC's status table and hours late, vectorised (codes index ``STATUSES``).
+
+    Shared by ``assess`` and the Excel two-column rate (deadline, fulfilled_at), so a status is
+    decided in one place.
+    """
     as_of64 = np.datetime64(as_of.as_unit("us").to_datetime64(), "us")
     has_f = ~np.isnat(fulfilled)
     has_c = ~np.isnat(cancelled) & ~has_f
@@ -206,4 +209,4 @@ def _status(deadline, fulfilled, cancelled, valid, as_of: pd.Timestamp):
     return status, hours
 
 
-__all__ = ["assess", "ORDER_COLUMNS", "ADDED_COLUMNS", "STATUSES", "NAT"]
+__all__ = ["assess", "order_statuses", "ORDER_COLUMNS", "ADDED_COLUMNS", "STATUSES"]

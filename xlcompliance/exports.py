@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -132,4 +131,4 @@ def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sh
     return atomic_write(path, write, force=force, inputs=inputs)
 
 
-__all__ = ["neutralise", "excel_text", "safe_frame", "write_sheets", "write_table", "np"]
+__all__ = ["neutralise", "excel_text", "safe_frame", "write_sheets", "write_table"]

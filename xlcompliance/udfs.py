@@ -19,7 +19,7 @@ import pandas as pd
 import xlwings as xw
 
 from . import excelvalues as xv
-from .assessment import STATUSES, _status, assess, resolve_as_of
+from .assessment import STATUSES, assess, order_statuses, resolve_as_of
 from .calendars import Calendar, default_calendar
 from .ledgers import parse_months
 from .monthly import monthly_summary as _monthly_summary
@@ -429,7 +429,7 @@ def _assessed_table(orders, as_of, holidays) -> pd.DataFrame:
         deadline, e_deadline = xv.datetimes(body[:, 0], "deadline", rules.timezone)
         fulfilled, e_fulfilled = xv.datetimes(body[:, 1], "fulfilled_at", rules.timezone)
         valid = ~np.isnat(deadline) & pd.isna(e_deadline) & pd.isna(e_fulfilled)
-        codes, _ = _status(
+        codes, _ = order_statuses(
             deadline,
             fulfilled,
             np.full(len(body), np.datetime64("NaT", "us")),
