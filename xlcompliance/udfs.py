@@ -289,6 +289,14 @@ def _status_args(f):
     return f
 
 
+def _status_rows(channel, paid_at, fulfilled_at, method, listed_at, last_month_sales, cancelled_at, as_of, holidays):
+    """The assessed rows behind ORDER_STATUS and HOURS_LATE (same arguments, one engine call)."""
+    fields = _fields(
+        channel, paid_at, method, listed_at, last_month_sales, fulfilled_at=fulfilled_at, cancelled_at=cancelled_at
+    )
+    return _assess_rows(fields, as_of, holidays)
+
+
 @xw.func
 @_status_args
 def order_status(
@@ -303,16 +311,9 @@ def order_status(
     holidays=None,
 ):
     """Status of each order as of a moment: on_time, late, pending, cancelled (#VALUE! = bad)."""
-    fields = _fields(
-        channel,
-        paid_at,
-        method,
-        listed_at,
-        last_month_sales,
-        fulfilled_at=fulfilled_at,
-        cancelled_at=cancelled_at,
+    rows, blank, is_range = _status_rows(
+        channel, paid_at, fulfilled_at, method, listed_at, last_month_sales, cancelled_at, as_of, holidays
     )
-    rows, blank, is_range = _assess_rows(fields, as_of, holidays)
     return _answers(rows, blank, is_range, rows.status)
 
 
@@ -330,16 +331,9 @@ def hours_late(
     holidays=None,
 ):
     """Hours past the deadline for late orders; blank for orders that are not late."""
-    fields = _fields(
-        channel,
-        paid_at,
-        method,
-        listed_at,
-        last_month_sales,
-        fulfilled_at=fulfilled_at,
-        cancelled_at=cancelled_at,
+    rows, blank, is_range = _status_rows(
+        channel, paid_at, fulfilled_at, method, listed_at, last_month_sales, cancelled_at, as_of, holidays
     )
-    rows, blank, is_range = _assess_rows(fields, as_of, holidays)
     hours = rows.hours_late.astype(object)
     hours[np.isnan(rows.hours_late)] = ""
     return _answers(rows, blank, is_range, hours)
