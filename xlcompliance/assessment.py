@@ -11,17 +11,19 @@ import numpy as np
 import pandas as pd
 
 from .calendars import Calendar, default_calendar
-from .deadlines import compute_deadlines
+from .deadlines import deadlines_from_codes
 from .explain import explanations
+from .order_ids import duplicate_errors
 from .parsing import (
+    BLANK,
     first_errors,
-    parse_channels,
+    parse_channel_codes,
     parse_counts,
     parse_datetime,
     parse_datetimes,
-    parse_methods,
+    parse_method_codes,
 )
-from .rules import Rules, default_rules
+from .rules import CHANNELS, Rules, default_rules
 from .tables import canonical_series, require
 
 ORDER_COLUMNS = (
@@ -49,37 +51,6 @@ def resolve_as_of(as_of, rules: Rules) -> pd.Timestamp:
 def _blank_column(n: int):
     """A column the input lacks: all blank, typed so every parser takes its fast path."""
     return pd.Series(np.full(n, np.nan))
-
-
-def _duplicate_errors(ids: pd.Series) -> np.ndarray:
-    """Later rows that repeat an order id (compared without surrounding spaces) are errors.
-
-    The first row with an id is assessed. Ids are hashed once; only the distinct ids are
-    stripped, and the rest is integer work on codes.
-    """
-    n = len(ids)
-    errors = np.full(n, None, dtype=object)
-    raw_codes, uniques = pd.factorize(ids, use_na_sentinel=True)
-    if not len(uniques):
-        return errors
-    raw = np.asarray(uniques, dtype=str)
-    texts = np.strings.strip(raw)
-    if (texts == raw).all():  # nothing to strip: the raw codes are the id codes
-        id_codes, id_texts = np.arange(len(texts)), texts
-    else:
-        id_codes, id_texts = pd.factorize(texts.astype(object))
-    id_codes = np.where(texts == "", -1, id_codes)
-    codes = np.where(raw_codes >= 0, id_codes[np.maximum(raw_codes, 0)], -1)
-    known = codes >= 0
-    dup = known & pd.Series(codes).duplicated(keep="first").to_numpy()
-    if dup.any():
-        first = np.full(len(id_texts), n, dtype=np.int64)
-        np.minimum.at(first, codes[known], np.flatnonzero(known))
-        for i in np.flatnonzero(dup):
-            errors[i] = (
-                f"order_id {id_texts[codes[i]]} repeats row {int(first[codes[i]]) + 1}; only the first is assessed"
-            )
-    return errors
 
 
 def assess(
@@ -120,10 +91,10 @@ def assess(
     paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz)
     blank_paid = np.isnat(paid) & (e_paid == None)  # noqa: E711
     e_paid[blank_paid] = "paid_at is blank"
-    channel, e_channel = parse_channels(col("channel"))
-    e_channel[(channel == None) & (e_channel == None)] = "channel is blank (expected POP or JIT)"  # noqa: E711
-    method, e_method = parse_methods(col("method"))
-    e_method[channel != "JIT"] = None  # method only matters for JIT
+    channel, e_channel = parse_channel_codes(col("channel"))
+    e_channel[channel == BLANK] = "channel is blank (expected POP or JIT)"
+    method, e_method = parse_method_codes(col("method"))
+    e_method[channel != CHANNELS.index("JIT")] = None  # method only matters for JIT
     listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz)
     sales, e_sales = parse_counts(col("last_month_sales"), "last_month_sales")
     fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz)
@@ -139,19 +110,19 @@ def assess(
             msg = f"{name} {pd.Timestamp(values[i])} is {word} paid_at {pd.Timestamp(paid[i])}"
             ordering[i] = msg if ordering[i] is None else f"{ordering[i]}; {msg}"
     duplicates = (
-        _duplicate_errors(cols["order_id"]) if "order_id" in cols else np.full(n, None, dtype=object)
+        duplicate_errors(cols["order_id"]) if "order_id" in cols else np.full(n, None, dtype=object)
     )
     error = first_errors(
         e_paid, e_channel, e_method, e_listed, e_sales, e_fulfilled, e_cancelled, ordering, duplicates
     )
     valid = pd.isna(error)
 
-    result = compute_deadlines(paid, channel, method, listed, sales, valid, calendar, rules)
+    result = deadlines_from_codes(paid, channel, method, listed, sales, valid, calendar, rules)
     _flag_beyond_excel(result, valid, error)
     deadline = result.deadline
     status, hours_late = order_statuses(deadline, fulfilled, cancelled, valid, as_of_ts)
 
-    out = orders.copy()
+    out = orders.copy(deep=False)  # copy-on-write: the caller's frame is never modified
     names = [rs.name for rs in rules.rule_sets]
     out["rule_set"] = pd.Categorical.from_codes(result.rule_index.astype(np.int64), categories=names)
     out["eligible"] = pd.arrays.BooleanArray(result.eligible.copy(), ~valid)

@@ -7,21 +7,23 @@ scalar functions :func:`pop_deadline` and :func:`jit_deadline` are one-row batch
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from . import clock
 from .calendars import Calendar, default_calendar
 from .parsing import (
+    BLANK,
     NAT,
+    UNKNOWN,
     US_PER_DAY,
     US_PER_SECOND,
     parse_counts,
     parse_datetimes,
     parse_methods,
 )
-from .rules import CHANNELS, Rules, default_rules
+from .rules import CHANNELS, METHODS, Rules, default_rules
 
 # Kinds of deadline rule.
 POP_HOURS, SELF_HOURS, PICKUP_DAYS = 0, 1, 2
@@ -122,18 +124,58 @@ def compute_deadlines(
         sales: float, NaN = unknown.
         valid: rows to compute; the others get NaT / -1.
     """
+    return deadlines_from_codes(
+        paid, _codes(channel, CHANNELS), _codes(method, METHODS), listed, sales, valid, calendar, rules
+    )
+
+
+def _codes(names: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
+    names = np.asarray(names, dtype=object)
+    codes = np.where(names == None, BLANK, UNKNOWN).astype(np.int8)  # noqa: E711
+    for i, name in enumerate(allowed):
+        codes[names == name] = i
+    return codes
+
+
+def deadlines_from_codes(
+    paid: np.ndarray,
+    channel: np.ndarray,
+    method: np.ndarray,
+    listed: np.ndarray,
+    sales: np.ndarray,
+    valid: np.ndarray,
+    calendar: Calendar | None = None,
+    rules: Rules | None = None,
+) -> Deadlines:
+    """:func:`compute_deadlines` on choice codes: ``channel`` indexes ``CHANNELS`` and ``method``
+    indexes ``METHODS`` (int8; ``BLANK`` takes the rules' default method, ``UNKNOWN`` is pickup).
+    This is the engine; parsing hands it codes so no stage compares Python strings per row.
+
+    Rows are independent, so long columns go through in blocks of ``BLOCK_ROWS``: each block's
+    temporaries stay in cache and are reused, and only the results are full-length.
+    """
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
+    columns = (paid, channel, method, listed, sales, valid)
+    if len(paid) <= BLOCK_ROWS:
+        return _deadlines_block(*columns, calendar, rules)
+    blocks = [
+        _deadlines_block(*(c[start:start + BLOCK_ROWS] for c in columns), calendar, rules)
+        for start in range(0, len(paid), BLOCK_ROWS)
+    ]
+    return Deadlines(**{f.name: np.concatenate([getattr(b, f.name) for b in blocks]) for f in fields(Deadlines)})
+
+
+BLOCK_ROWS = 1 << 15
+
+
+def _deadlines_block(paid, channel, method, listed, sales, valid, calendar: Calendar, rules: Rules) -> Deadlines:
     n = len(paid)
     paid_us = paid.astype("datetime64[us]").astype(np.int64)
     listed_us = listed.astype("datetime64[us]").astype(np.int64)
-    # object-array comparisons cost a Python call per row: do each once
-    is_channel = {ch: np.asarray(channel == ch, dtype=bool) for ch in CHANNELS}
-    jit_methods = np.asarray(method, dtype=object)[is_channel["JIT"]]
-    is_self = np.zeros(n, dtype=bool)
-    is_self[is_channel["JIT"]] = (jit_methods == "self") | (
-        (jit_methods == None) if rules.default_method == "self" else False  # noqa: E711
-    )
+    is_channel = {ch: channel == i for i, ch in enumerate(CHANNELS)}
+    default_method = METHODS.index(rules.default_method)
+    is_self = np.where(method == BLANK, default_method, method) == METHODS.index("self")
 
     index, eligible, reason = select_rule_sets(paid_us, listed_us, sales, rules)
     kind = np.select(

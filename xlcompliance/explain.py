@@ -1,13 +1,15 @@
 """Plain-words explanations of each deadline, built from a few templates.
 
 A row's explanation is fully determined by a handful of small integers (rule set, reason,
-listing age, sales, kind of rule, T, excluded-day span). It is built from four parts, each
-formatted once per distinct key; parts are joined once per distinct combination of integer codes,
-and the column is a Categorical — so a million rows cost a few hash passes, not a million
-f-strings.
+listing age and sales as shown, kind of rule, why T is T, excluded weekdays, payment day, days to
+the deadline). Rows are grouped by those integers in one pass over the column; each group's text
+is built from four parts, each formatted once per distinct key, and the column is a Categorical
+— so a million rows cost one factorisation, not a million f-strings.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -86,58 +88,91 @@ def _excluded_text(n: int, first, last) -> str:
 def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calendar, rules: Rules) -> pd.Categorical:
     """One explanation per computed row (others NaN), as a Categorical.
 
-    The text is the concatenation of four parts (rule-set phrase, its sales half, the rule, the
-    days not counted), each keyed by a few small integers. Each part is formatted once per
-    distinct key; the parts are concatenated once per distinct combination of part codes; the
-    days not counted are computed once per distinct (clock, payment day, deadline day).
+    Rows are grouped once, over the whole column, by the few small integers their text depends
+    on; everything after that happens once per group: the text is the concatenation of four
+    parts (rule-set phrase, its sales half, the rule, the days not counted), each formatted once
+    per distinct part key.
     """
     n = len(paid)
     ok = np.flatnonzero(result.kind >= 0)
     if not len(ok):
         return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int64), categories=pd.Index([], dtype=object))
-    kind = result.kind[ok].astype(np.int64)
-    rule = result.rule_index[ok].astype(np.int64)
-    reason = result.reason[ok].astype(np.int64)
+    kind = result.kind[ok]
+    reason = result.reason[ok]
+    rule = result.rule_index[ok]
+    bits = result.weekmask[ok]
     paid_us = paid[ok].astype("datetime64[us]").astype(np.int64)
     paid_day = np.floor_divide(paid_us, US_PER_DAY)
-    deadline_day = np.floor_divide(result.deadline[ok].astype("datetime64[us]").astype(np.int64), US_PER_DAY)
+    days_to_deadline = np.floor_divide(result.deadline[ok].astype("datetime64[us]").astype(np.int64), US_PER_DAY)
+    days_to_deadline -= paid_day  # a small distance keeps the key's range small
 
     # Only the exact listing age (eligible by listing) and sales (eligible by sales) are spelled
     # out; otherwise a value is -2 (unknown) or -1 (known, beyond the limit, or not shown).
-    days = np.where(reason == BY_LISTING, result.listed_days[ok], -1)
-    days = np.where((reason == NOT_ELIGIBLE) & np.isnan(result.listed_days[ok]), -2, days)
-    sold = np.where(reason == BY_SALES, sales[ok], -1)
-    sold = np.where((reason == NOT_ELIGIBLE) & np.isnan(sales[ok]), -2, sold)
+    not_eligible = reason == NOT_ELIGIBLE
+    days = _shown(result.listed_days[ok], reason == BY_LISTING, not_eligible)
+    sold = _shown(sales[ok], reason == BY_SALES, not_eligible)
+    # The pickup rule says why T is T: paid that day before the cutoff, at/after it, on a day off.
+    t_day = result.t_day[ok].astype(np.int64)
+    tod = paid_us - paid_day * US_PER_DAY
+    why = np.where(t_day == paid_day, 0, np.where(tod >= time_us(rules.cutoff), 1, 2))
+    why[kind != PICKUP_DAYS] = 0
 
+    codes, reps = _factorize((rule, reason, days, sold, kind, why, bits, paid_day, days_to_deadline))
+    groups = _Groups(
+        rule=rule[reps].astype(np.int64),
+        reason=reason[reps].astype(np.int64),
+        days=days[reps],
+        sold=sold[reps],
+        kind=kind[reps].astype(np.int64),
+        why=why[reps],
+        bits=bits[reps].astype(np.int64),
+        paid_day=paid_day[reps],
+        deadline_day=paid_day[reps] + days_to_deadline[reps],
+        t_day=t_day[reps],
+    )
+    text_codes, texts = pd.factorize(_group_texts(groups, calendar, rules))  # groups may read alike
+    all_codes = np.full(n, -1, dtype=np.int64)
+    all_codes[ok] = text_codes[codes]
+    return pd.Categorical.from_codes(all_codes, categories=pd.Index(texts, dtype=object))
+
+
+def _shown(values: np.ndarray, shown: np.ndarray, unknown_matters: np.ndarray) -> np.ndarray:
+    out = np.where(shown, values, -1.0)
+    out[unknown_matters & np.isnan(values)] = -2.0
+    return out
+
+
+@dataclass
+class _Groups:
+    """The key of each distinct explanation (one entry per group of rows)."""
+
+    rule: np.ndarray
+    reason: np.ndarray
+    days: np.ndarray  # listing age as shown: -1 not shown, -2 unknown
+    sold: np.ndarray  # last-month sales as shown: -1 not shown, -2 unknown
+    kind: np.ndarray
+    why: np.ndarray  # pickup rule: why T is T (0 for the hour rules)
+    bits: np.ndarray  # excluded weekdays
+    paid_day: np.ndarray  # int days since 1970-01-01
+    deadline_day: np.ndarray
+    t_day: np.ndarray
+
+
+def _group_texts(g: _Groups, calendar, rules: Rules) -> np.ndarray:
     def unknown(v):
         return np.nan if v == -2 else float(v)
 
-    left = _part((rule, reason, days), lambda r, why, d: _rule_parts(rules, r, why, unknown(d), np.nan)[0])
-    right = _part((reason, sold), lambda why, s: _rule_parts(rules, 0, why, np.nan, unknown(s))[1])
-
-    pickup = kind == PICKUP_DAYS
-    cutoff = time_us(rules.cutoff)
-    t_int = result.t_day[ok].astype(np.int64)
-    tod = paid_us - paid_day * US_PER_DAY
-    why = np.where(t_int == paid_day, 0, np.where(tod >= cutoff, 1, 2))  # pickup: why T is T
+    left = _part((g.rule, g.reason, g.days), lambda r, why, d: _rule_parts(rules, r, why, unknown(d), np.nan)[0])
+    right = _part((g.reason, g.sold), lambda why, s: _rule_parts(rules, 0, why, np.nan, unknown(s))[1])
+    pickup = g.kind == PICKUP_DAYS
     body = _part(
-        (kind, rule, np.where(pickup, t_int, 0), np.where(pickup, why, 0)),
+        (g.kind, g.rule, np.where(pickup, g.t_day, 0), g.why),
         lambda k, r, t, w: _body_text(rules, k, r, t, w),
     )
-    excluded = _excluded_part(result, ok, kind, paid_day, deadline_day, calendar)
-
-    parts = (left, right, body, excluded)
-    codes, reps = _factorize([p[0] for p in parts])
-    texts = parts[0][1][parts[0][0][reps]]
-    for part_codes, part_texts in parts[1:]:
-        texts = texts + part_texts[part_codes[reps]]
-    categories = pd.Index(texts, dtype=object)
-    if not categories.is_unique:  # two keys spelled alike: merge them
-        inverse, uniques = pd.factorize(texts)
-        codes, categories = inverse[codes], pd.Index(uniques, dtype=object)
-    all_codes = np.full(n, -1, dtype=np.int64)
-    all_codes[ok] = codes
-    return pd.Categorical.from_codes(all_codes, categories=categories)
+    texts = left[1][left[0]]
+    for part_codes, part_texts in (right, body, _excluded_part(g, calendar)):
+        texts = texts + part_texts[part_codes]
+    return texts
 
 
 _DENSE_FACTOR = 4  # dense codes while the key range is at most this many times the row count
@@ -146,32 +181,30 @@ _DENSE_FACTOR = 4  # dense codes while the key range is at most this many times 
 def _factorize(columns) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..k-1 of each row's combination of integer-valued key columns, and one row per code.
 
-    Columns are combined as one mixed-radix integer; when its range is small the codes come
-    from a presence table (no hashing), otherwise from one hash factorisation.
+    Columns are combined in place as one mixed-radix integer; when its range is small the codes
+    come from a presence table (no hashing), otherwise from one hash factorisation.
     """
     n = len(columns[0])
     key = np.zeros(n, dtype=np.int64)
     size = 1
     for column in columns:
-        values = _offsets(np.asarray(column))
-        span = int(values.max()) + 1 if n else 1
+        values = np.asarray(column)
+        if values.dtype.kind == "f":
+            exact = (np.abs(values) < 2.0**52).all()
+            values = values.astype(np.int64) if exact else pd.factorize(values)[0]
+        low, high = (int(values.min()), int(values.max())) if n else (0, 0)
+        span = high - low + 1
         if size * span >= 1 << 62:  # keep the mixed-radix key within int64
             key, size = _compress(key, size)
-        key = key * span + values
+        key *= span
+        key += values
+        if low:
+            key -= low
         size *= span
     codes, k = _compress(key, size)
     reps = np.empty(k, dtype=np.int64)
     reps[codes] = np.arange(n)  # any row of a code represents it: its key columns are equal
     return codes, reps
-
-
-def _offsets(values: np.ndarray) -> np.ndarray:
-    """Non-negative int64 codes that preserve equality of integer-valued ``values``."""
-    if values.dtype.kind == "f" and not (np.abs(values) < 2.0**52).all():
-        return pd.factorize(values)[0].astype(np.int64)
-    values = values.astype(np.int64, copy=False)
-    low = values.min() if len(values) else 0
-    return values - low if low else values
 
 
 def _compress(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
@@ -185,20 +218,19 @@ def _compress(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
 
 
 def _part(columns, fmt) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row codes and the text of each code (formatted once per distinct key, texts unique)."""
+    """Per-group codes and the text of each code (formatted once per distinct key, texts unique)."""
     codes, reps = _factorize(columns)
     texts = [fmt(*(col[i].item() for col in columns)) for i in reps]
     inverse, uniques = pd.factorize(np.array(texts, dtype=object))
     return inverse[codes], np.asarray(uniques, dtype=object)
 
 
-def _excluded_part(result: Deadlines, ok, kind, paid_day, deadline_day, calendar):
-    """", n days not counted (...)" per row, computed once per (clock, first day, last day)."""
-    channel = np.where(kind == POP_HOURS, 0, 1)
-    bits = result.weekmask[ok].astype(np.int64)
-    codes, reps = _factorize((channel, bits, paid_day, deadline_day))
-    ch, bt = channel[reps], bits[reps]
-    a_us, b_us = paid_day[reps] * US_PER_DAY, deadline_day[reps] * US_PER_DAY
+def _excluded_part(g: _Groups, calendar) -> tuple[np.ndarray, np.ndarray]:
+    """", n days not counted (...)" per group: the excluded days from payment day to deadline day."""
+    channel = np.where(g.kind == POP_HOURS, 0, 1)
+    codes, reps = _factorize((channel, g.bits, g.paid_day, g.deadline_day))
+    ch, bt = channel[reps], g.bits[reps]
+    a_us, b_us = g.paid_day[reps] * US_PER_DAY, g.deadline_day[reps] * US_PER_DAY
     count = np.zeros(len(reps), dtype=np.int64)
     lo = np.full(len(reps), _NAT_D)
     hi = np.full(len(reps), _NAT_D)

@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .rules import CHANNELS, METHODS
+
 US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND
 EXCEL_MIN_SERIAL = 61  # 1900-03-01; serials below hit Excel's phantom 1900-02-29
@@ -342,7 +344,15 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(text)).lower()
 
 
-def _parse_choice(values, field: str, kind: str, allowed: str) -> tuple[np.ndarray, np.ndarray]:
+BLANK, UNKNOWN = -1, -2  # choice codes that are not an index into the allowed names
+
+
+def parse_choice_codes(values, field: str, kind: str, names: tuple[str, ...], allowed: str):
+    """A choice column as int8 codes into ``names`` (``BLANK``, ``UNKNOWN``) and row messages.
+
+    Aliases are looked up once per distinct value; rows only take integers from that table, so
+    later stages compare small integers instead of Python strings.
+    """
     s = _as_series(values)
     codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
     table = _value_aliases()[kind]
@@ -350,20 +360,22 @@ def _parse_choice(values, field: str, kind: str, allowed: str) -> tuple[np.ndarr
     messages = []
     for u in uniques:
         if isinstance(u, str) and not u.strip():
-            mapped.append(None)
+            mapped.append(BLANK)
             messages.append(None)
             continue
         hit = table.get(_fold(u)) if isinstance(u, str) else None
-        mapped.append(hit)
         if hit is None:
             is_error = is_excel_error_text(u) or isinstance(u, ExcelError)
             what = f"Excel error value {u}" if is_error else _describe(u)
+            mapped.append(UNKNOWN)
             messages.append(f"{field}: unknown value {what} (expected {allowed})")
         else:
+            mapped.append(names.index(hit))
             messages.append(None)
-    mapped_arr = np.array(mapped + [None], dtype=object)
-    message_arr = np.array(messages + [None], dtype=object)
-    out_messages = message_arr[codes]
+    row_codes = np.array(mapped + [BLANK], dtype=np.int8)[codes]
+    if all(m is None for m in messages):
+        return row_codes, _errors(len(codes))
+    out_messages = np.array(messages + [None], dtype=object)[codes]
     # Hashing equates True with 1 and 1.0: a non-text value's message quotes its own row's value.
     odd = [i for i, u in enumerate(uniques) if not isinstance(u, str)]
     if odd:
@@ -372,17 +384,34 @@ def _parse_choice(values, field: str, kind: str, allowed: str) -> tuple[np.ndarr
             v = obj[row]
             what = f"Excel error value {v}" if isinstance(v, ExcelError) else _describe(v)
             out_messages[row] = f"{field}: unknown value {what} (expected {allowed})"
-    return mapped_arr[codes], out_messages
+    return row_codes, out_messages
+
+
+def choice_names(codes: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Codes back to an object array of names (None for blank or unknown)."""
+    return np.array(names + (None, None), dtype=object)[codes]
+
+
+def parse_channel_codes(values, field: str = "channel"):
+    """Channel codes into ``CHANNELS`` (``BLANK``/``UNKNOWN`` otherwise) and row messages."""
+    return parse_choice_codes(values, field, "channel_values", CHANNELS, "POP or JIT")
+
+
+def parse_method_codes(values, field: str = "method"):
+    """Method codes into ``METHODS`` (``BLANK``/``UNKNOWN`` otherwise) and row messages."""
+    return parse_choice_codes(values, field, "method_values", METHODS, "pickup or self")
 
 
 def parse_channels(values, field: str = "channel"):
     """``POP``/``JIT`` (case-, space-insensitive, with aliases); None for blanks."""
-    return _parse_choice(values, field, "channel_values", "POP or JIT")
+    codes, messages = parse_channel_codes(values, field)
+    return choice_names(codes, CHANNELS), messages
 
 
 def parse_methods(values, field: str = "method"):
     """``pickup``/``self`` (上门揽收 / 自寄 and other aliases); None for blanks."""
-    return _parse_choice(values, field, "method_values", "pickup or self")
+    codes, messages = parse_method_codes(values, field)
+    return choice_names(codes, METHODS), messages
 
 
 def first_errors(*error_arrays: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CHANNELS = ("POP", "JIT")
+METHODS = ("pickup", "self")  # how a JIT order reaches the warehouse
 
 
 class RulesError(ValueError):
@@ -179,7 +180,7 @@ def _parse(doc: dict, path: str) -> Rules:
     cutoff = r.leaf(jit, "cutoff", "jit", (dt.time,))
     pickup_time = r.leaf(jit, "pickup_deadline_time", "jit", (dt.time,))
     default_method = r.leaf(jit, "default_method", "jit", (str,))
-    if default_method not in ("pickup", "self"):
+    if default_method not in METHODS:
         raise RulesError("rules: jit.default_method must be \"pickup\" or \"self\"")
 
     raw_sets = doc.get("rule_sets")
