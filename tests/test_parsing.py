@@ -10,7 +10,18 @@ import pandas as pd
 import pytest
 
 from xlcompliance.money import cents_to_decimal, to_cents
-from xlcompliance.parsing import ExcelError, parse_channels, parse_counts, parse_datetimes, parse_methods
+from xlcompliance.parsing import (
+    BLANK,
+    UNKNOWN,
+    ExcelError,
+    parse_channel_codes,
+    parse_channels,
+    parse_counts,
+    parse_datetimes,
+    parse_method_codes,
+    parse_methods,
+)
+from xlcompliance.rules import CHANNELS, METHODS
 
 NAT = np.datetime64("NaT", "us")
 
@@ -118,6 +129,16 @@ def test_channels_and_methods():
     m, err = parse_methods(["上门揽收", "自寄", "Self-Send", "PICK UP", "快递", None])
     assert list(m) == ["pickup", "self", "self", "pickup", None, None]
     assert "unknown value '快递'" in err[4]
+
+
+def test_choice_codes_index_the_canonical_names():
+    codes, err = parse_channel_codes(pd.Series(["POP", " jit ", "", None, "UPS", "仓发"], dtype="str"))
+    assert codes.tolist() == [CHANNELS.index("POP"), CHANNELS.index("JIT"), BLANK, BLANK, UNKNOWN,
+                              CHANNELS.index("JIT")]
+    assert err[4] == "channel: unknown value 'UPS' (expected POP or JIT)" and pd.isna(err[[0, 1, 2, 3, 5]]).all()
+    codes, err = parse_method_codes(["自寄", "pick up", 3])
+    assert codes.tolist() == [METHODS.index("self"), METHODS.index("pickup"), UNKNOWN]
+    assert err[2] == "method: unknown value 3 (expected pickup or self)"
 
 
 @pytest.mark.parametrize(

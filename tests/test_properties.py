@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import xlcompliance as xc
+from xlcompliance import deadlines
 
 PROPS = settings(max_examples=150, deadline=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -255,13 +256,16 @@ def _blank(x) -> bool:
 
 
 @BATCH
-@given(sc=scenario())
-def test_assess_matches_reference_row_by_row(sc):
+@given(sc=scenario(), block_rows=st.sampled_from([deadlines.BLOCK_ROWS, 1, 3, 7]))
+def test_assess_matches_reference_row_by_row(sc, block_rows):
+    """Also with the deadline kernel forced through small blocks, as a long column goes."""
     windows, statutory, rows, as_of, sales_repr = sc
     cal = xc.Calendar(windows=windows, statutory=statutory)
     df = _frame(rows, sales_repr)
     before = df.copy(deep=True)
-    out = xc.assess(df, as_of=as_of, calendar=cal)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(deadlines, "BLOCK_ROWS", block_rows)
+        out = xc.assess(df, as_of=as_of, calendar=cal)
 
     assert len(out) == len(df)
     pd.testing.assert_frame_equal(df, before)  # the input frame is not mutated

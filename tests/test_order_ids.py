@@ -1,0 +1,91 @@
+"""Repeated order ids: the hashed check against a literal reference, including forced collisions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xlcompliance import order_ids
+from xlcompliance.order_ids import duplicate_errors
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def literal(values) -> list:
+    """SPEC reading: ids compare as text without surrounding spaces; blanks are not compared."""
+    first: dict[str, int] = {}
+    out = []
+    for row, value in enumerate(values):
+        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
+        if not text:
+            out.append(None)
+            continue
+        if text in first:
+            out.append(f"order_id {text} repeats row {first[text] + 1}; only the first is assessed")
+        else:
+            first[text] = row
+            out.append(None)
+    return out
+
+
+# Small alphabets so repeats are common; spaces, tabs, ideographic spaces and a NUL are edge cases.
+ids_text = st.text(alphabet=st.sampled_from(list("ab1 \t\u3000\x00é")), max_size=4)
+id_values = st.one_of(ids_text, st.none(), st.integers(-3, 3))
+
+
+@SETTINGS
+@given(values=st.lists(ids_text | st.none(), max_size=40))
+def test_text_ids_match_the_literal_reference(values):
+    series = pd.Series(values, dtype="str")
+    assert list(duplicate_errors(series)) == literal(series.tolist())
+
+
+@SETTINGS
+@given(values=st.lists(id_values, max_size=40))
+def test_mixed_object_ids_match_the_literal_reference(values):
+    series = pd.Series(values, dtype=object)
+    assert list(duplicate_errors(series)) == literal(values)
+
+
+@SETTINGS
+@given(values=st.lists(ids_text | st.none(), max_size=40), constant=st.sampled_from([0, hash("")]))
+def test_a_hash_collision_is_never_reported_as_a_repeat(values, constant):
+    """Every id hashed alike (including like the blank id): the text comparison decides alone."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(order_ids, "hash", lambda _text: constant, raising=False)
+        errors = duplicate_errors(pd.Series(values, dtype=object))
+    assert list(errors) == literal(values)
+
+
+@pytest.mark.parametrize(
+    "series, repeat_row",
+    [
+        (pd.Series([81500102, 81500103, 81500102], dtype="Int64"), 2),
+        (pd.Series([81500102, 81500103, 81500102], dtype=np.int64), 2),
+        (pd.Series(["81500102", " 81500102 ", pd.NA], dtype="string"), 1),
+        (pd.Series(["81500102", None, 81500102], dtype=object), 2),
+    ],
+)
+def test_numeric_and_text_ids_read_as_text(series, repeat_row):
+    errors = duplicate_errors(series)
+    assert np.flatnonzero(pd.notna(errors)).tolist() == [repeat_row]
+    assert errors[repeat_row] == "order_id 81500102 repeats row 1; only the first is assessed"
+
+
+def test_a_million_distinct_ids_have_no_errors_and_a_late_repeat_is_found():
+    ids = pd.Series([f"8150{i:012d}" for i in range(1_000_000)], dtype="str")
+    assert not pd.notna(duplicate_errors(ids)).any()
+    ids.iloc[-1] = " 8150000000000007"
+    errors = duplicate_errors(ids)
+    assert np.flatnonzero(pd.notna(errors)).tolist() == [999_999]
+    assert errors[-1] == "order_id 8150000000000007 repeats row 8; only the first is assessed"
+
+
+def test_the_input_is_not_modified():
+    ids = pd.Series([" a ", "a", None], dtype=object)
+    before = ids.copy()
+    duplicate_errors(ids)
+    pd.testing.assert_series_equal(ids, before)
