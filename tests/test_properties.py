@@ -374,3 +374,33 @@ def test_calendar_exposes_same_days_as_reference_when_possible():
     for ch in ("POP", "JIT"):
         got = {pd.Timestamp(d).date() for d in lister(ch)}
         assert got == days[ch], ch
+
+
+# ---- a long column: the kernel's per-day lookup tables ---------------------------------------
+WINDOW_SETS = {
+    "none": ((), False),
+    "official breaks": ((), True),
+    "announced windows": (((date(2024, 5, 20), date(2024, 5, 22), "JIT"), (date(2024, 6, 7), date(2024, 6, 10), "ALL"),
+                           (date(2024, 4, 26), date(2024, 4, 26), "POP")), True),
+}
+
+
+@pytest.mark.parametrize("calendar_name", list(WINDOW_SETS))
+def test_a_long_column_matches_reference_row_by_row(calendar_name):
+    """20,000 orders over three months: long enough that the kernel answers each distinct payment
+    day once and looks rows up (tests above use short batches, which it computes row by row)."""
+    from xlcompliance.sample import generate_orders
+
+    windows, statutory = WINDOW_SETS[calendar_name]
+    orders = generate_orders(20_000, seed=11)
+    out = xc.assess(orders, as_of="2024-07-01", calendar=xc.Calendar(windows=windows, statutory=statutory))
+    days = ref.holiday_days(windows, statutory=statutory)
+    wrong = []
+    for row, got in zip(orders.itertuples(index=False), out["deadline"], strict=True):
+        listed = None if pd.isna(row.listed_at) else row.listed_at.to_pydatetime()
+        sales = None if pd.isna(row.last_month_sales) else int(row.last_month_sales)
+        method = None if pd.isna(row.method) else row.method
+        expected = ref.ref_deadline(row.channel, method, row.paid_at.to_pydatetime(), listed, sales, days=days)
+        if ts(got) != ts(expected):
+            wrong.append((row.order_id, row.channel, method, row.paid_at, got, expected))
+    assert not wrong, wrong[:5]

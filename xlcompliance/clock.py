@@ -2,7 +2,9 @@
 
 Times are int64 microseconds of naive platform time; days are ``datetime64[D]``. A
 ``numpy.busdaycalendar`` holds the counted days (weekmask minus holidays) of one clock variant,
-so every query is ``is_busday`` / ``busday_offset`` / ``busday_count`` in C, never a loop per row.
+so every query is ``is_busday`` / ``busday_offset`` / ``busday_count`` in C, never a loop per row;
+a column's payment days span weeks, so the deadline queries are answered once per distinct day
+and looked up.
 """
 
 from __future__ import annotations
@@ -17,6 +19,38 @@ def _days(us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return day, day.astype("datetime64[D]")
 
 
+def _counted(day: np.ndarray, cal: np.busdaycalendar) -> np.ndarray:
+    """``is_busday`` of int days since 1970-01-01, one answer per day of their range when that
+    range is shorter than the column (a month of orders spans a few weeks, not a million days)."""
+    if not len(day):
+        return np.zeros(0, dtype=bool)
+    low = int(day.min())
+    span = int(day.max()) - low + 1
+    if span > len(day):
+        return np.is_busday(day.astype("datetime64[D]"), busdaycal=cal)
+    table = np.is_busday(np.arange(low, low + span).astype("datetime64[D]"), busdaycal=cal)
+    return table[day - low]
+
+
+def _offset_days(day: np.ndarray, offsets, cal: np.busdaycalendar) -> np.ndarray:
+    """``busday_offset(day, offsets, roll="forward")`` on int days, offsets >= 0.
+
+    Each distinct (day, offset) of the column's range is answered once in a small table and rows
+    look it up; numpy answers row by row only when that table would not be smaller than the column.
+    """
+    offsets = np.broadcast_to(np.asarray(offsets, dtype=np.int64), day.shape)
+    if not len(day):
+        return np.zeros(0, dtype=np.int64)
+    low = int(day.min())
+    span = int(day.max()) - low + 1
+    width = int(offsets.max()) + 1
+    if span * width > len(day) or offsets.min() < 0:
+        return np.busday_offset(day.astype("datetime64[D]"), offsets, roll="forward", busdaycal=cal).astype(np.int64)
+    firsts = np.arange(low, low + span).astype("datetime64[D]")[:, None]
+    table = np.busday_offset(firsts, np.arange(width), roll="forward", busdaycal=cal).astype(np.int64).ravel()
+    return table[(day - low) * width + offsets]
+
+
 def hour_deadline(paid_us: np.ndarray, allowance_us: np.ndarray, cal: np.busdaycalendar) -> np.ndarray:
     """Latest instant whose counted time since ``paid_us`` is at most ``allowance_us``.
 
@@ -27,12 +61,10 @@ def hour_deadline(paid_us: np.ndarray, allowance_us: np.ndarray, cal: np.busdayc
     day boundary and the latest such instant is the start of the next counted day, which is what
     ``busday_offset(..., k) + 0`` gives, skipping any excluded run in between.
     """
-    day, days = _days(paid_us)
-    counted = np.is_busday(days, busdaycal=cal)
-    elapsed = np.where(counted, paid_us - day * US_PER_DAY, 0)
+    day = np.floor_divide(paid_us, US_PER_DAY)
+    elapsed = np.where(_counted(day, cal), paid_us - day * US_PER_DAY, 0)
     whole, rest = np.divmod(elapsed + allowance_us, US_PER_DAY)
-    end_day = np.busday_offset(days, whole, roll="forward", busdaycal=cal)
-    return end_day.astype(np.int64) * US_PER_DAY + rest
+    return _offset_days(day, whole, cal) * US_PER_DAY + rest
 
 
 def pickup_day(paid_us: np.ndarray, cutoff_us: int, cal: np.busdaycalendar) -> np.ndarray:
@@ -41,16 +73,14 @@ def pickup_day(paid_us: np.ndarray, cutoff_us: int, cal: np.busdaycalendar) -> n
     Paid on a working day before the cutoff: that day; at/after the cutoff: the next working day;
     on a non-working day: the next working day.
     """
-    day, days = _days(paid_us)
-    after_cutoff = (paid_us - day * US_PER_DAY) >= cutoff_us
-    base = days + after_cutoff.astype("timedelta64[D]")
-    return np.busday_offset(base, 0, roll="forward", busdaycal=cal)
+    day = np.floor_divide(paid_us, US_PER_DAY)
+    base = day + ((paid_us - day * US_PER_DAY) >= cutoff_us)
+    return _offset_days(base, 0, cal).astype("datetime64[D]")
 
 
 def day_deadline(t_day: np.ndarray, offset_days: np.ndarray, at_us: int, cal: np.busdaycalendar) -> np.ndarray:
     """T advanced by ``offset_days`` working days, at the time of day ``at_us``."""
-    end_day = np.busday_offset(t_day, offset_days, roll="forward", busdaycal=cal)
-    return end_day.astype(np.int64) * US_PER_DAY + at_us
+    return _offset_days(t_day.astype(np.int64), offset_days, cal) * US_PER_DAY + at_us
 
 
 def excluded_days_between(
