@@ -94,16 +94,16 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
     per distinct part key.
     """
     n = len(paid)
-    ok = np.flatnonzero(result.kind >= 0)
-    if not len(ok):
+    computed = result.kind >= 0
+    if not computed.any():
         return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int64), categories=pd.Index([], dtype=object))
+    ok = slice(None) if computed.all() else np.flatnonzero(computed)  # a slice takes views, not copies
     kind = result.kind[ok]
     reason = result.reason[ok]
     rule = result.rule_index[ok]
     bits = result.weekmask[ok]
-    paid_us = paid[ok].astype("datetime64[us]").astype(np.int64)
-    paid_day = np.floor_divide(paid_us, US_PER_DAY)
-    days_to_deadline = np.floor_divide(result.deadline[ok].astype("datetime64[us]").astype(np.int64), US_PER_DAY)
+    paid_day, time_of_day = np.divmod(_us(paid[ok]), US_PER_DAY)
+    days_to_deadline = np.floor_divide(_us(result.deadline[ok]), US_PER_DAY)
     days_to_deadline -= paid_day  # a small distance keeps the key's range small
 
     # Only the exact listing age (eligible by listing) and sales (eligible by sales) are spelled
@@ -111,11 +111,11 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
     not_eligible = reason == NOT_ELIGIBLE
     days = _shown(result.listed_days[ok], reason == BY_LISTING, not_eligible)
     sold = _shown(sales[ok], reason == BY_SALES, not_eligible)
-    # The pickup rule says why T is T: paid that day before the cutoff, at/after it, on a day off.
-    t_day = result.t_day[ok].astype(np.int64)
-    tod = paid_us - paid_day * US_PER_DAY
-    why = np.where(t_day == paid_day, 0, np.where(tod >= time_us(rules.cutoff), 1, 2))
-    why[kind != PICKUP_DAYS] = 0
+    # The pickup rule says why T is T: 0 paid that day before the cutoff, 1 at/after the cutoff,
+    # 2 on a day off (0 for the hour rules).
+    t_day = result.t_day[ok].view(np.int64)
+    why = 2 - (time_of_day >= time_us(rules.cutoff)).view(np.int8)
+    why[(t_day == paid_day) | (kind != PICKUP_DAYS)] = 0
 
     codes, reps = _factorize((rule, reason, days, sold, kind, why, bits, paid_day, days_to_deadline))
     groups = _Groups(
@@ -124,7 +124,7 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
         days=days[reps],
         sold=sold[reps],
         kind=kind[reps].astype(np.int64),
-        why=why[reps],
+        why=why[reps].astype(np.int64),
         bits=bits[reps].astype(np.int64),
         paid_day=paid_day[reps],
         deadline_day=paid_day[reps] + days_to_deadline[reps],
@@ -134,6 +134,11 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
     all_codes = np.full(n, -1, dtype=np.int64)
     all_codes[ok] = text_codes[codes]
     return pd.Categorical.from_codes(all_codes, categories=pd.Index(texts, dtype=object))
+
+
+def _us(moments: np.ndarray) -> np.ndarray:
+    """int64 microseconds of a datetime64 column (a view when it is already in microseconds)."""
+    return moments.astype("datetime64[us]", copy=False).view(np.int64)
 
 
 def _shown(values: np.ndarray, shown: np.ndarray, unknown_matters: np.ndarray) -> np.ndarray:
@@ -181,10 +186,12 @@ _DENSE_FACTOR = 4  # dense codes while the key range is at most this many times 
 def _factorize(columns) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..k-1 of each row's combination of integer-valued key columns, and one row per code.
 
-    Columns are combined in place as one mixed-radix integer; when its range is small the codes
-    come from a presence table (no hashing), otherwise from one hash factorisation.
+    Columns are combined in place as one mixed-radix integer. Before the key's range would
+    outgrow a presence table (a few times the row count) the key so far is renumbered densely,
+    so hashing is needed only when a single step is too wide for a table.
     """
     n = len(columns[0])
+    limit = max(_DENSE_FACTOR * n, 1 << 16)
     key = np.zeros(n, dtype=np.int64)
     size = 1
     for column in columns:
@@ -194,8 +201,11 @@ def _factorize(columns) -> tuple[np.ndarray, np.ndarray]:
             values = values.astype(np.int64) if exact else pd.factorize(values)[0]
         low, high = (int(values.min()), int(values.max())) if n else (0, 0)
         span = high - low + 1
-        if size * span >= 1 << 62:  # keep the mixed-radix key within int64
+        if size > 1 and size * span > limit:
             key, size = _compress(key, size)
+        if size * span >= 1 << 62:  # too wide to combine even so: renumber the column itself
+            values = pd.factorize(values)[0]
+            low, span = 0, int(values.max()) + 1
         key *= span
         key += values
         if low:
@@ -208,11 +218,14 @@ def _factorize(columns) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _compress(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Dense codes 0..k-1 of the distinct values of ``key`` (all in ``range(size)``)."""
     if size <= max(_DENSE_FACTOR * len(key), 1 << 16):
         present = np.zeros(size, dtype=bool)
         present[key] = True
-        rank = np.cumsum(present) - 1
-        return rank[key], int(rank[-1]) + 1 if size else 0
+        distinct = np.flatnonzero(present)
+        rank = np.empty(size, dtype=np.int64)  # only the entries of present values are written or read
+        rank[distinct] = np.arange(len(distinct))
+        return rank[key], len(distinct)
     codes, uniques = pd.factorize(key)
     return codes.astype(np.int64), len(uniques)
 
