@@ -87,8 +87,9 @@ def select_rule_sets(paid_us, listed_us, sales, rules: Rules):
             by_sales = sales_known & (sales >= 0) & (sales <= rs.max_last_month_sales)
         hit = in_window & (by_listing | by_sales)
         index[hit] = i
-        eligible[hit] = True
-        reason[hit] = np.where(by_listing[hit], BY_LISTING, BY_SALES)
+        eligible |= hit
+        reason[hit] = BY_SALES
+        reason[hit & by_listing] = BY_LISTING
     rest = ~eligible
     reason[rest & ~in_any_window] = BEFORE_WINDOW
     reason[rest & in_any_window & ~listed_known & ~sales_known] = UNKNOWN_INPUTS
@@ -171,8 +172,8 @@ BLOCK_ROWS = 1 << 15
 
 def _deadlines_block(paid, channel, method, listed, sales, valid, calendar: Calendar, rules: Rules) -> Deadlines:
     n = len(paid)
-    paid_us = paid.astype("datetime64[us]").astype(np.int64)
-    listed_us = listed.astype("datetime64[us]").astype(np.int64)
+    paid_us = paid.astype("datetime64[us]", copy=False).view(np.int64)
+    listed_us = listed.astype("datetime64[us]", copy=False).view(np.int64)
     is_channel = {ch: channel == i for i, ch in enumerate(CHANNELS)}
     default_method = METHODS.index(rules.default_method)
     is_self = np.where(method == BLANK, default_method, method) == METHODS.index("self")

@@ -354,7 +354,8 @@ def parse_choice_codes(values, field: str, kind: str, names: tuple[str, ...], al
     later stages compare small integers instead of Python strings.
     """
     s = _as_series(values)
-    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    text = isinstance(s.dtype, pd.StringDtype)  # factorised as it is; anything else as objects
+    codes, uniques = pd.factorize(s if text else s.astype(object), use_na_sentinel=True)
     table = _value_aliases()[kind]
     mapped = []
     messages = []
