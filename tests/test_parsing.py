@@ -8,6 +8,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xlcompliance.money import cents_to_decimal, to_cents
 from xlcompliance.parsing import (
@@ -167,3 +169,31 @@ def test_money_sums_exactly():
     assert all(e is None for e in err)
     assert cents_to_decimal(int(cents.sum())) == sum(Decimal(t) for t in texts)
     assert float(sum(float(t) for t in texts)) != 0  # floats exist; we never use them for sums
+
+
+DATE_TEXTS = st.sampled_from([
+    "2024-04-01 10:00:00", " 2024-04-01 10:00:00 ", "2024-04-01T10:00:00", "2024-04-01 10:00:00+08:00",
+    "2024-04-01 10:00:00Z", "2024/4/1 9:07", "2024年4月1日 09:07", "2024-04-01", "45383.5", "20240401",
+    "", "   ", "#N/A", "NaT", "abc", "2024-02-30 10:00:00", "2024-04-01 24:00:00",
+])
+COUNT_TEXTS = st.sampled_from(["0", "12", " 7 ", "1,234", "12.0", "1.5", "-1", "", "  ", "#N/A", "abc", "inf",
+                               "nan", "1e3", "1_000", "١٢"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(DATE_TEXTS | st.none(), max_size=30))
+def test_text_columns_parse_dates_as_the_general_path_does(values):
+    """The C fast path for text columns is an optimisation only: same values, same messages."""
+    fast = parse_datetimes(pd.Series(values, dtype="str"), "paid_at")
+    general = parse_datetimes(pd.Series(values, dtype=object), "paid_at")
+    assert np.array_equal(fast[0], general[0], equal_nan=True)
+    assert list(fast[1]) == list(general[1])
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(COUNT_TEXTS | st.none(), max_size=30))
+def test_text_columns_parse_counts_as_the_general_path_does(values):
+    fast = parse_counts(pd.Series(values, dtype="str"), "last_month_sales")
+    general = parse_counts(pd.Series(values, dtype=object), "last_month_sales")
+    assert np.array_equal(fast[0], general[0], equal_nan=True)
+    assert list(fast[1]) == list(general[1])

@@ -206,14 +206,16 @@ def parse_datetimes(values, field: str, tz: str = "Asia/Shanghai") -> tuple[np.n
 
 
 def _parse_text_column(s: pd.Series, field: str, tz: str) -> tuple[np.ndarray, np.ndarray]:
-    """A text column: blanks and ``YYYY-MM-DD HH:MM:SS`` values vectorised, the rest (other
-    spellings, offsets, serials, error values) by the general per-kind path."""
-    texts = s.str.strip()
-    blank = (texts.isna() | (texts == "")).to_numpy(dtype=bool)
-    plain = pd.to_datetime(texts.where(~blank), format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    """A text column: ``YYYY-MM-DD HH:MM:SS`` values parsed in C as they are; only the values
+    that do not fit (blanks, padding, other spellings, offsets, serials, error values) are looked
+    at again, by the general per-kind path."""
+    plain = pd.to_datetime(s, format="%Y-%m-%d %H:%M:%S", errors="coerce")
     out = plain.to_numpy(dtype="datetime64[us]", copy=True)
     errors = _errors(len(s))
-    rest = np.flatnonzero(~blank & np.isnat(out))
+    rest = np.flatnonzero(np.isnat(out))
+    if len(rest):
+        unparsed = s.iloc[rest]
+        rest = rest[~(unparsed.isna() | (unparsed.str.strip() == "")).to_numpy(dtype=bool)]  # blanks stay NaT
     if len(rest):
         others = pd.Series(s.to_numpy(dtype=object)[rest], dtype=object)
         out[rest], errors[rest] = parse_datetimes(others, field, tz)
@@ -279,14 +281,10 @@ def parse_counts(values, field: str) -> tuple[np.ndarray, np.ndarray]:
     if pd.api.types.is_numeric_dtype(s.dtype):
         nums = s.to_numpy(dtype=float, na_value=np.nan)
         raw = nums
-    elif isinstance(s.dtype, pd.StringDtype):  # text column: numbers in C, the rest per kind
+    elif isinstance(s.dtype, pd.StringDtype):  # text column: numbers in C as they are, the rest per kind
         raw = s.to_numpy(dtype=object)
-        texts = s.str.strip()
-        blank = (texts.isna() | (texts == "")).to_numpy(dtype=bool)
-        nums = pd.to_numeric(texts.str.replace(",", "").where(~blank), errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan, copy=True
-        )
-        odd = np.flatnonzero(~blank & np.isnan(nums))
+        nums = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        odd = np.flatnonzero(np.isnan(nums))  # blanks, padding, thousands separators, words
         if len(odd):
             nums[odd], errors[odd] = parse_counts(pd.Series(raw[odd], dtype=object), field)
     else:
