@@ -21,6 +21,7 @@ import importlib
 import math
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -33,12 +34,13 @@ import pandas as pd
 import xlcompliance.sample
 from xlcompliance import assess, monthly_summary
 from xlcompliance.calendars import default_calendar
-from xlcompliance.deadlines import compute_deadlines, jit_deadline, pop_deadline, weekmask_text
-from xlcompliance.parsing import parse_channels, parse_counts, parse_datetimes, parse_methods
+from xlcompliance.deadlines import deadlines_from_codes, jit_deadline, pop_deadline, weekmask_text
+from xlcompliance.parsing import parse_channel_codes, parse_counts, parse_datetimes, parse_method_codes
 from xlcompliance.rules import default_rules
 
 AS_OF = "2024-07-01 10:00"
 SIZES = (10_000, 100_000, 1_000_000)
+ASSESS_REPEATS = 7  # the headline case: enough calls for a meaningful median
 LOOP_SAMPLE = 2_000  # rows timed for the per-row loops; their cost is scaled to the full size
 EXCEL_ROWS = 100_000
 WORKBOOK_ROWS = 10_000
@@ -49,18 +51,20 @@ RECONCILE_ORDERS, RECONCILE_PENALTIES = 1_000_000, 50_000
 
 
 class Result:
-    def __init__(self, case: str, rows: int, seconds: float | None, peak: int | None, note: str = ""):
-        self.case, self.rows, self.seconds, self.peak, self.note = case, rows, seconds, peak, note
+    def __init__(self, case: str, rows: int, seconds, peak: int | None, note: str = ""):
+        self.case, self.rows, self.peak, self.note = case, rows, peak, note
+        self.seconds, self.median = seconds if isinstance(seconds, tuple) else (seconds, None)
 
 
-def measure(fn, *, repeats: int, memory: bool = True) -> tuple[float, int | None]:
-    """Best wall time of ``repeats`` calls, and the tracemalloc peak of one more (traced) call."""
-    best = math.inf
+def measure(fn, *, repeats: int, memory: bool = True) -> tuple[tuple[float, float], int | None]:
+    """(best, median) wall time of ``repeats`` calls, and the tracemalloc peak of one more (traced)
+    call. The median is printed too: on a shared machine the best alone flatters."""
+    times = []
     for _ in range(repeats):
         gc.collect()
         t = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t)
+        times.append(time.perf_counter() - t)
     peak = None
     if memory:
         gc.collect()
@@ -70,7 +74,7 @@ def measure(fn, *, repeats: int, memory: bool = True) -> tuple[float, int | None
         fn()
         peak = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
-    return best, peak
+    return (min(times), statistics.median(times)), peak
 
 
 def repeats_for(n: int) -> int:
@@ -105,8 +109,8 @@ def parsed(frame: pd.DataFrame, rules):
     tz = rules.timezone
     paid, _ = parse_datetimes(frame["paid_at"], "paid_at", tz)
     listed, _ = parse_datetimes(frame["listed_at"], "listed_at", tz)
-    channel, _ = parse_channels(frame["channel"])
-    method, _ = parse_methods(frame["method"])
+    channel, _ = parse_channel_codes(frame["channel"])
+    method, _ = parse_method_codes(frame["method"])
     sales, _ = parse_counts(frame["last_month_sales"], "last_month_sales")
     return paid, channel, method, listed, sales, np.ones(len(frame), dtype=bool)
 
@@ -251,7 +255,8 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         frames[n] = frame
         reps = 1 if quick else repeats_for(n)
         log(f"{n:,} rows: assess")
-        secs, peak = measure(lambda f=frame: assess(f, as_of=AS_OF, calendar=calendar, rules=rules), repeats=reps)
+        secs, peak = measure(lambda f=frame: assess(f, as_of=AS_OF, calendar=calendar, rules=rules),
+                             repeats=reps if quick else max(reps, ASSESS_REPEATS))
         results.append(Result("assess (typed columns)", n, secs, peak))
         text = as_csv_strings(frame)
         secs, peak = measure(lambda f=text: assess(f, as_of=AS_OF, calendar=calendar, rules=rules), repeats=reps)
@@ -261,18 +266,18 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         results.append(Result("monthly_summary", n, secs, peak))
         log(f"{n:,} rows: kernels")
         args = parsed(frame, rules)
-        secs, peak = measure(lambda a=args: compute_deadlines(*a, calendar, rules), repeats=reps)
-        results.append(Result("deadline kernels (compute_deadlines)", n, secs, peak))
+        secs, peak = measure(lambda a=args: deadlines_from_codes(*a, calendar, rules), repeats=reps)
+        results.append(Result("deadline kernels (deadlines_from_codes)", n, secs, peak))
         days = args[0].astype("datetime64[D]")
         secs, peak = measure(lambda d=days: numpy_floor(d, pop_cal), repeats=reps)
         results.append(Result("numpy floor (busday_offset + busday_count)", n, secs, peak))
         log(f"{n:,} rows: per-row loops on {LOOP_SAMPLE:,} rows")
         sample = frame.sample(min(LOOP_SAMPLE, n), random_state=1)
         secs, _ = measure(lambda s=sample: scalar_loop(s, calendar), repeats=1, memory=False)
-        results.append(Result("per-row loop, scalar rules (scaled)", n, secs * n / len(sample), None,
+        results.append(Result("per-row loop, scalar rules (scaled)", n, secs[0] * n / len(sample), None,
                               f"{len(sample):,} rows timed"))
         secs, _ = measure(lambda s=sample: pandas_apply(s, rules, calendar), repeats=1, memory=False)
-        results.append(Result("pandas apply + CustomBusinessDay (scaled)", n, secs * n / len(sample), None,
+        results.append(Result("pandas apply + CustomBusinessDay (scaled)", n, secs[0] * n / len(sample), None,
                               f"{len(sample):,} rows timed"))
 
     udfs = optional("xlcompliance.udfs")
@@ -354,12 +359,12 @@ def table(results: list[Result]) -> str:
     floor = {r.rows: r.seconds for r in results if r.case.startswith("numpy floor")}
     loop = {r.rows: r.seconds for r in results if r.case.startswith("per-row loop")}
     lines = [
-        "| case | rows | wall s | rows/s | peak MiB | × numpy floor | loop ÷ this | note |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| case | rows | wall s | median s | rows/s | peak MiB | × numpy floor | loop ÷ this | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         if r.seconds is None:
-            lines.append(f"| {r.case} | {r.rows:,} | | | | | | {r.note} |")
+            lines.append(f"| {r.case} | {r.rows:,} | | | | | | | {r.note} |")
             continue
         peak = "" if r.peak is None else f"{r.peak / 2**20:,.0f}"
         f = floor.get(r.rows)
@@ -367,7 +372,8 @@ def table(results: list[Result]) -> str:
         vs_floor = f"{r.seconds / f:,.1f}" if f and not r.case.startswith("numpy floor") else ""
         vs_loop = f"{lp / r.seconds:,.0f}" if lp and not r.case.startswith("per-row loop") else ""
         lines.append(
-            f"| {r.case} | {r.rows:,} | {r.seconds:.3f} | {_fmt_rate(r.rows, r.seconds)} | {peak} "
+            f"| {r.case} | {r.rows:,} | {r.seconds:.3f} | {'' if r.median is None else f'{r.median:.3f}'} "
+            f"| {_fmt_rate(r.rows, r.seconds)} | {peak} "
             f"| {vs_floor} | {vs_loop} | {r.note} |"
         )
     return "\n".join(lines)
@@ -406,7 +412,7 @@ def main(argv=None) -> int:
     print("\nGrowth (time ∝ rows^b):")
     print(growth(results))
     print(
-        f"\nWall time = best of repeats; peak = tracemalloc peak during one traced call. "
+        f"\nWall time = best of repeats, median s = their median; peak = tracemalloc peak during one traced call. "
         f"Run took {time.perf_counter() - started:.0f} s; load average {load:.1f} at the end."
     )
     return 0
