@@ -180,20 +180,16 @@ COUNT_TEXTS = st.sampled_from(["0", "12", " 7 ", "1,234", "12.0", "1.5", "-1", "
                                "nan", "1e3", "1_000", "١٢"])
 
 
+@pytest.mark.parametrize(
+    "parse, field, texts",
+    [(parse_datetimes, "paid_at", DATE_TEXTS), (parse_counts, "last_month_sales", COUNT_TEXTS)],
+)
 @settings(max_examples=150, deadline=None)
-@given(values=st.lists(DATE_TEXTS | st.none(), max_size=30))
-def test_text_columns_parse_dates_as_the_general_path_does(values):
+@given(data=st.data())
+def test_text_columns_parse_as_the_general_path_does(parse, field, texts, data):
     """The C fast path for text columns is an optimisation only: same values, same messages."""
-    fast = parse_datetimes(pd.Series(values, dtype="str"), "paid_at")
-    general = parse_datetimes(pd.Series(values, dtype=object), "paid_at")
-    assert np.array_equal(fast[0], general[0], equal_nan=True)
-    assert list(fast[1]) == list(general[1])
-
-
-@settings(max_examples=150, deadline=None)
-@given(values=st.lists(COUNT_TEXTS | st.none(), max_size=30))
-def test_text_columns_parse_counts_as_the_general_path_does(values):
-    fast = parse_counts(pd.Series(values, dtype="str"), "last_month_sales")
-    general = parse_counts(pd.Series(values, dtype=object), "last_month_sales")
+    values = data.draw(st.lists(texts | st.none(), max_size=30))
+    fast = parse(pd.Series(values, dtype="str"), field)
+    general = parse(pd.Series(values, dtype=object), field)
     assert np.array_equal(fast[0], general[0], equal_nan=True)
     assert list(fast[1]) == list(general[1])
