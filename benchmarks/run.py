@@ -15,9 +15,11 @@ Cases whose module is not importable yet print "not available".
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gc
 import importlib
+import io
 import math
 import os
 import platform
@@ -45,6 +47,7 @@ LOOP_SAMPLE = 2_000  # rows timed for the per-row loops; their cost is scaled to
 EXCEL_ROWS = 100_000
 WORKBOOK_ROWS = 10_000
 RECONCILE_ORDERS, RECONCILE_PENALTIES = 1_000_000, 50_000
+CLI_ROWS = 1_000_000
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -97,8 +100,6 @@ def orders(n: int) -> pd.DataFrame:
 
 def as_csv_strings(frame: pd.DataFrame) -> pd.DataFrame:
     """The same orders as a CSV export reads: every column text (pandas ``str``)."""
-    import io
-
     buf = io.StringIO()
     frame.to_csv(buf, index=False, date_format="%Y-%m-%d %H:%M:%S")
     buf.seek(0)
@@ -305,6 +306,14 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
             size = path.stat().st_size
         results.append(Result("workbook generation (write_workbook)", wb_n, secs, peak, f"{size / 2**20:.1f} MiB"))
 
+    cli_n = min(CLI_ROWS, max(sizes))
+    log(f"command line on {cli_n:,} rows")
+    frame = frames.get(cli_n)
+    frame = frame if frame is not None else orders(cli_n)
+    secs, peak = cli_case(frame, quick)
+    results.append(Result("CLI: `xlcompliance assess` CSV file → CSV file", cli_n, secs, peak,
+                          "read, assess, guard, write; in-process (start-up ≈ 1 s more)"))
+
     rec = optional("xlcompliance.reconciliation")
     rec_n = min(RECONCILE_ORDERS, max(sizes))
     if rec is None or not hasattr(rec, "reconcile"):
@@ -320,6 +329,22 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         )
         results.append(Result(f"reconcile (+{len(penalties):,} penalties)", rec_n, secs, peak))
     return results
+
+
+def cli_case(frame: pd.DataFrame, quick: bool):
+    """What a seller runs on an export: read the CSV, assess, neutralise, write the CSV."""
+    from xlcompliance.cli import main as cli_main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp) / "orders.csv", Path(tmp) / "assessed.csv"
+        frame.to_csv(source, index=False, date_format="%Y-%m-%d %H:%M:%S")
+        argv = ["assess", str(source), "--as-of", AS_OF, "--out", str(target), "--force"]
+
+        def run_cli():
+            with contextlib.redirect_stdout(io.StringIO()):
+                assert cli_main(argv) == 0
+
+        return measure(run_cli, repeats=1 if quick else 2, memory=False)
 
 
 def penalty_ledger(assessed: pd.DataFrame, count: int) -> pd.DataFrame:

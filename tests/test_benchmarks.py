@@ -10,7 +10,7 @@ CASES = (
     "deadline kernels (deadlines_from_codes)", "numpy floor", "per-row loop, scalar rules (scaled)",
     "pandas apply + CustomBusinessDay (scaled)", "Excel POP_DEADLINE column (datetimes)",
     "Excel JIT_ARRIVAL column (serials)", "Excel SHOP_ONTIME_RATE table", "workbook generation (write_workbook)",
-    "reconcile (+",
+    "reconcile (+", "CLI: `xlcompliance assess` CSV file → CSV file",
 )
 
 

@@ -7,9 +7,12 @@ never runs it as a formula. Files are written to a temporary name and renamed.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from itertools import islice, repeat
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -28,7 +31,7 @@ def neutralise(value):
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells cannot run as formulas (numbers, dates, Decimals untouched)."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: only the columns replaced below are new
     for col in out.columns:
         s = out[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -37,9 +40,39 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 out[col] = s.cat.rename_categories([neutralise(c) for c in cats]) if len(
                     set(neutralise(c) for c in cats)) == len(cats) else s.astype(object).map(neutralise)
         elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            out[col] = s.astype(object).map(neutralise)
+            out[col] = _neutralised(s)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
+
+
+def _neutralised(s: pd.Series) -> pd.Series:
+    """:func:`neutralise` over a text or object column; only the dangerous cells are rewritten.
+
+    A text column is first searched as one joined string (each cell starts right after a
+    newline), so a column with no dangerous first character costs one join and one C scan.
+    """
+    values = s.to_numpy(dtype=object)
+    if isinstance(s.dtype, pd.StringDtype):  # every value is text or missing
+        text = s.to_numpy(dtype=object, na_value="")
+        if not _DANGEROUS_START.search("\n" + "\n".join(text)):
+            return s
+        hits = np.fromiter(map(str.startswith, text, repeat(_DANGEROUS)), dtype=bool, count=len(text))
+    else:
+        hits = np.zeros(len(values), dtype=bool)
+        present = np.flatnonzero(~pd.isna(values))  # an error column is mostly empty
+        hits[present] = np.fromiter(map(_is_dangerous, values[present]), dtype=bool, count=len(present))
+    if not hits.any():
+        return s
+    values = values.copy()
+    values[hits] = ["'" + v for v in values[hits]]
+    return pd.Series(values, index=s.index, dtype=object, name=s.name)
+
+
+_DANGEROUS_START = re.compile("\n[" + re.escape("".join(_DANGEROUS)) + "]")
+
+
+def _is_dangerous(value) -> bool:
+    return isinstance(value, str) and value.startswith(_DANGEROUS)
 
 
 def excel_text(value):
@@ -108,6 +141,66 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], money_columns=()) 
                         cell.number_format = fmt
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A frame as CSV for Excel: UTF-8 with BOM, CRLF rows, blanks for missing values, times as
+    ``YYYY-MM-DD HH:MM:SS``; quoting as the ``csv`` module's minimal quoting.
+
+    Each column becomes a list of cell texts in one vectorised step (quoted only in a column
+    that has a cell needing it), and rows are joined with ``str.join``: several times faster than
+    ``DataFrame.to_csv`` or ``csv.writer`` on a million rows. CRLF rows and quoting any field
+    with a bare CR keep such a field from starting a new row in Excel.
+    """
+    if not len(frame.columns):  # nothing to join: let the csv module spell it
+        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        return
+    header = ",".join(_quoted_where_needed([str(c) for c in frame.columns]))
+    columns = [_csv_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    rows = map(",".join, zip(*columns, strict=True))
+    if len(columns) == 1:  # a lone empty field is written "" so the row is not a blank line
+        rows = ('""' if row == "" else row for row in rows)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        f.write(("\"\"" if header == "" and len(columns) == 1 else header) + "\r\n")
+        while chunk := list(islice(rows, 1 << 16)):
+            f.write("\r\n".join(chunk))
+            f.write("\r\n")
+
+
+_CSV_SPECIAL = (",", '"', "\r", "\n")
+_CSV_SPECIAL_RE = re.compile('[,"\r\n]')
+
+
+def _csv_cells(s: pd.Series) -> list[str]:
+    """One column's cells as CSV text: str() of each value, "" for missing, quoted if needed."""
+    if not len(s):
+        return []
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        s = s.dt.tz_localize(None) if isinstance(s.dtype, pd.DatetimeTZDtype) else s
+        text = np.strings.replace(np.datetime_as_string(s.to_numpy(dtype="datetime64[s]"), unit="s"), "T", " ")
+        return np.where(s.isna().to_numpy(), "", text).tolist()
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        texts = _quoted_where_needed([_cell_str(v) for v in s.cat.categories] + [""])
+        return np.array(texts, dtype=object)[s.cat.codes.to_numpy()].tolist()
+    if isinstance(s.dtype, pd.StringDtype):  # text already: no str() per cell
+        return _quoted_where_needed(s.to_numpy(dtype=object, na_value="").tolist())
+    values = s.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values = values.copy()
+        values[missing] = ""
+    return _quoted_where_needed(list(map(str, values)))
+
+
+def _cell_str(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _quoted_where_needed(cells: list[str]) -> list[str]:
+    blob = "".join(cells)
+    if not any(c in blob for c in _CSV_SPECIAL):
+        return cells
+    return ['"' + c.replace('"', '""') + '"' if _CSV_SPECIAL_RE.search(c) else c for c in cells]
+
+
 def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sheet: str = "Orders",
                 money_columns=()) -> Path:
     """Write one frame as CSV (UTF-8 with BOM, for Excel) or formatted xlsx, atomically."""
@@ -118,17 +211,11 @@ def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sh
 
     def write(tmp: Path) -> None:
         if suffix == ".csv":
-            data = safe_frame(frame)
-            for col in data.columns:
-                if pd.api.types.is_datetime64_any_dtype(data[col].dtype):
-                    data[col] = data[col].dt.strftime("%Y-%m-%d %H:%M:%S")
-            # CRLF rows: the csv writer then quotes any field holding a bare CR, which would
-            # otherwise start a new row in Excel (with an un-neutralised formula after the CR)
-            data.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+            write_csv(safe_frame(frame), tmp)
         else:
             write_sheets(tmp, {sheet: frame}, money_columns)
 
     return atomic_write(path, write, force=force, inputs=inputs)
 
 
-__all__ = ["neutralise", "excel_text", "safe_frame", "write_sheets", "write_table"]
+__all__ = ["neutralise", "excel_text", "safe_frame", "write_csv", "write_sheets", "write_table"]

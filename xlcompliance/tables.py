@@ -178,6 +178,21 @@ def _find_header_row(frame: pd.DataFrame, kind: str, headers: dict | None) -> pd
     return frame
 
 
+def _without_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the blank rows at the end (spreadsheets often save some), looking only at the tail:
+    windows of growing size from the end until a row with a value is found."""
+    end, window = len(frame), 1
+    while end:
+        start = max(0, end - window)
+        tail = frame.iloc[start:end]
+        blank = tail.apply(lambda col: col.isna() | (col.astype(str).str.strip() == "")).all(axis=1).to_numpy()
+        if not blank.all():
+            last = start + int(np.flatnonzero(~blank)[-1]) + 1
+            return frame if last == len(frame) else frame.iloc[:last]
+        end, window = start, window * 64
+    return frame.iloc[:0]
+
+
 def read_table(
     path,
     *,
@@ -211,10 +226,7 @@ def read_table(
         raise InputFileError(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
     frame = _find_header_row(frame, kind, headers)
     frame.columns = [str(c).strip() for c in frame.columns]
-    blank = frame.apply(lambda col: col.isna() | (col.astype(str).str.strip() == "")).all(axis=1)
-    if len(frame) and blank.iloc[-1]:
-        last = np.flatnonzero(~blank.to_numpy())
-        frame = frame.iloc[: (last[-1] + 1 if len(last) else 0)]
+    frame = _without_trailing_blank_rows(frame)
     if frame.empty and not len(frame.columns):
         raise InputFileError(f"{path.name}: the file is empty")
     return frame
