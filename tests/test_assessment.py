@@ -195,3 +195,13 @@ def test_index_is_kept():
     assert list(out.index) == [10, 20]
     assert list(out["status"]) == ["late", "error"]
     assert np.isnan(out.loc[20, "hours_late"])
+
+
+def test_without_explanations_everything_else_is_the_same():
+    from xlcompliance.sample import generate_orders
+
+    orders = generate_orders(2_000, n_invalid=30)
+    full = xlc.assess(orders, as_of=AS_OF)
+    lean = xlc.assess(orders, as_of=AS_OF, explain=False)
+    assert "explanation" not in lean.columns
+    pd.testing.assert_frame_equal(lean, full.drop(columns="explanation"))

@@ -60,6 +60,7 @@ def assess(
     calendar: Calendar | None = None,
     rules: Rules | None = None,
     headers: dict | None = None,
+    explain: bool = True,
 ) -> pd.DataFrame:
     """Assess every order: rule set, eligibility, deadline, status, hours late, error, explanation.
 
@@ -68,10 +69,12 @@ def assess(
             are required.
         as_of: the moment of assessment (default: now, platform time).
         calendar: holiday windows (default: China's official breaks).
+        explain: add the ``explanation`` column; monthly figures do not need it, so callers
+            that only count statuses skip its cost.
 
     Returns:
         The input columns as given plus ``rule_set, eligible, deadline, status, hours_late,
-        error, explanation``.
+        error`` and (unless ``explain=False``) ``explanation``.
 
     Raises:
         InputFileError: a required column is missing (the message names it and the headers found).
@@ -130,6 +133,8 @@ def assess(
     out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     out["hours_late"] = hours_late
     out["error"] = pd.Series(error, index=orders.index, dtype=object)  # None where the row is fine
+    if not explain:
+        return out
     expl = explanations(result, paid, sales, calendar, rules)
     if (~valid).any():
         expl = expl.add_categories(pd.unique(error[~valid]))

@@ -193,7 +193,8 @@ def order_inputs(assessed: pd.DataFrame, *, shop=None, rules: Rules, headers=Non
 
 
 def _run(inputs: pd.DataFrame, as_of, calendar, rules) -> pd.DataFrame:
-    return assess(inputs, as_of=as_of, calendar=calendar, rules=rules)
+    """Statuses and deadlines of a scenario's orders (no explanations: only counts are used)."""
+    return assess(inputs, as_of=as_of, calendar=calendar, rules=rules, explain=False)
 
 
 def _month_of(assessed: pd.DataFrame) -> pd.Series:
@@ -499,7 +500,7 @@ def priority_list(
         return pd.DataFrame(columns=list(PRIORITY_COLUMNS))
     best = inputs.copy()
     best.loc[pending, "fulfilled_at"] = deadline[pending]
-    best_assessed = assess(best, as_of=as_of, calendar=calendar, rules=rules)
+    best_assessed = assess(best, as_of=as_of, calendar=calendar, rules=rules, explain=False)
     summary = monthly_summary(best_assessed, as_of=as_of, rules=rules)
     late_allowed, needed = margins(summary["on_time"], summary["assessed"], rules.threshold)
     slack = pd.DataFrame(

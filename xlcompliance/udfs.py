@@ -417,7 +417,7 @@ def _assessed_table(orders, as_of, holidays) -> pd.DataFrame:
             out.insert(0, "shop", frame[known["shop"][0]].reset_index(drop=True))
         return out
     if "channel" in known and "paid_at" in known:
-        return assess(_frame(rows, kinds), as_of=_as_of(as_of), calendar=_calendar(holidays))
+        return assess(_frame(rows, kinds), as_of=_as_of(as_of), calendar=_calendar(holidays), explain=False)
     if width == 2:  # deadline, fulfilled_at
         body = rows[1:] if _is_header(rows[0]) else rows
         deadline, e_deadline = xv.datetimes(body[:, 0], "deadline", rules.timezone)
