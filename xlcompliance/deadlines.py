@@ -138,6 +138,9 @@ def _codes(names: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
     return codes
 
 
+BLOCK_ROWS = 1 << 15  # rows per block of the kernel: a block's int64 temporaries are 256 KiB
+
+
 def deadlines_from_codes(
     paid: np.ndarray,
     channel: np.ndarray,
@@ -165,9 +168,6 @@ def deadlines_from_codes(
         for start in range(0, len(paid), BLOCK_ROWS)
     ]
     return Deadlines(**{f.name: np.concatenate([getattr(b, f.name) for b in blocks]) for f in fields(Deadlines)})
-
-
-BLOCK_ROWS = 1 << 15
 
 
 def _deadlines_block(paid, channel, method, listed, sales, valid, calendar: Calendar, rules: Rules) -> Deadlines:
