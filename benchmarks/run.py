@@ -251,6 +251,11 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
     pop_cal = calendar.busdaycal("POP", weekmask_text(1 << 6))
     results: list[Result] = []
     frames = {}
+
+    def frame_of(n: int) -> pd.DataFrame:
+        """The orders of that size: the ones timed above, or new ones of the same seed."""
+        return frames[n] if n in frames else orders(n)
+
     for n in sizes:
         frame = orders(n)
         frames[n] = frame
@@ -287,8 +292,7 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         results.append(Result("Excel adapter (xlcompliance.udfs)", excel_n, None, None, "not available"))
     else:
         log("Excel adapter")
-        frame = frames.get(excel_n)
-        results.extend(excel_cases(udfs, frame if frame is not None else orders(excel_n)))
+        results.extend(excel_cases(udfs, frame_of(excel_n)))
 
     workbook = optional("xlcompliance.workbook")
     wb_n = min(WORKBOOK_ROWS, max(sizes))
@@ -296,8 +300,7 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         results.append(Result("workbook generation", wb_n, None, None, "not available"))
     else:
         log("workbook")
-        frame = frames.get(wb_n)
-        frame = frame if frame is not None else orders(wb_n)
+        frame = frame_of(wb_n)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.xlsx"
             secs, peak = measure(
@@ -308,9 +311,7 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
 
     cli_n = min(CLI_ROWS, max(sizes))
     log(f"command line on {cli_n:,} rows")
-    frame = frames.get(cli_n)
-    frame = frame if frame is not None else orders(cli_n)
-    secs, peak = cli_case(frame, quick)
+    secs, peak = cli_case(frame_of(cli_n), quick)
     results.append(Result("CLI: `xlcompliance assess` CSV file → CSV file", cli_n, secs, peak,
                           "read, assess, guard, write; in-process (start-up ≈ 1 s more)"))
 
@@ -320,9 +321,7 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         results.append(Result("reconcile", rec_n, None, None, "not available"))
     else:
         log("reconcile")
-        frame = frames.get(rec_n)
-        frame = frame if frame is not None else orders(rec_n)
-        assessed = assess(frame, as_of=AS_OF, calendar=calendar, rules=rules)
+        assessed = assess(frame_of(rec_n), as_of=AS_OF, calendar=calendar, rules=rules)
         penalties = penalty_ledger(assessed, RECONCILE_PENALTIES * rec_n // RECONCILE_ORDERS)
         secs, peak = measure(
             lambda: rec.reconcile(assessed, penalties, as_of=AS_OF, rules=rules), repeats=1 if quick else 2

@@ -73,10 +73,6 @@ def _beyond(template: str, limit, value: float) -> str:
     return template.format(f"{limit:g}")
 
 
-def _rule_text(rules: Rules, index: int, reason: int, days: float, sales: float) -> str:
-    return "".join(_rule_parts(rules, index, reason, days, sales))
-
-
 def _excluded_text(n: int, first, last) -> str:
     if n <= 0:
         return ""
