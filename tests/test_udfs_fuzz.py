@@ -164,30 +164,15 @@ def answers(result, n: int) -> list:
 
 # --- the row functions: one answer per order row ----------------------------------------------
 
+STATUS_FIELDS = ("channel", "paid_at", "fulfilled_at", "method", "listed_at", "last_month_sales", "cancelled_at")
 ROW_FUNCTIONS = {
     # name: the order fields it reads, in argument order (then as_of for the status functions)
     "pop_deadline": ("paid_at", "listed_at", "last_month_sales"),
     "jit_arrival": ("paid_at", "method", "listed_at", "last_month_sales"),
     "order_deadline": ("channel", "paid_at", "method", "listed_at", "last_month_sales"),
     "deadline_explain": ("channel", "paid_at", "method", "listed_at", "last_month_sales"),
-    "order_status": (
-        "channel",
-        "paid_at",
-        "fulfilled_at",
-        "method",
-        "listed_at",
-        "last_month_sales",
-        "cancelled_at",
-    ),
-    "hours_late": (
-        "channel",
-        "paid_at",
-        "fulfilled_at",
-        "method",
-        "listed_at",
-        "last_month_sales",
-        "cancelled_at",
-    ),
+    "order_status": STATUS_FIELDS,
+    "hours_late": STATUS_FIELDS,
 }
 WITH_AS_OF = {"order_status", "hours_late"}
 

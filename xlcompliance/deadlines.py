@@ -19,6 +19,7 @@ from .parsing import (
     UNKNOWN,
     US_PER_DAY,
     US_PER_SECOND,
+    as_us,
     parse_counts,
     parse_datetimes,
     parse_methods,
@@ -172,8 +173,8 @@ def deadlines_from_codes(
 
 def _deadlines_block(paid, channel, method, listed, sales, valid, calendar: Calendar, rules: Rules) -> Deadlines:
     n = len(paid)
-    paid_us = paid.astype("datetime64[us]", copy=False).view(np.int64)
-    listed_us = listed.astype("datetime64[us]", copy=False).view(np.int64)
+    paid_us = as_us(paid)
+    listed_us = as_us(listed)
     is_channel = {ch: channel == i for i, ch in enumerate(CHANNELS)}
     default_method = METHODS.index(rules.default_method)
     is_self = np.where(method == BLANK, default_method, method) == METHODS.index("self")

@@ -28,7 +28,7 @@ from .deadlines import (
     time_us,
     weekmask_text,
 )
-from .parsing import US_PER_DAY
+from .parsing import US_PER_DAY, as_us
 from .rules import Rules
 
 _NAT_D = np.datetime64("NaT", "D")
@@ -98,8 +98,8 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
     reason = result.reason[ok]
     rule = result.rule_index[ok]
     bits = result.weekmask[ok]
-    paid_day, time_of_day = np.divmod(_us(paid[ok]), US_PER_DAY)
-    days_to_deadline = np.floor_divide(_us(result.deadline[ok]), US_PER_DAY)
+    paid_day, time_of_day = np.divmod(as_us(paid[ok]), US_PER_DAY)
+    days_to_deadline = np.floor_divide(as_us(result.deadline[ok]), US_PER_DAY)
     days_to_deadline -= paid_day  # a small distance keeps the key's range small
 
     # Only the exact listing age (eligible by listing) and sales (eligible by sales) are spelled
@@ -130,11 +130,6 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
     all_codes = np.full(n, -1, dtype=np.int64)
     all_codes[ok] = text_codes[codes]
     return pd.Categorical.from_codes(all_codes, categories=pd.Index(texts, dtype=object))
-
-
-def _us(moments: np.ndarray) -> np.ndarray:
-    """int64 microseconds of a datetime64 column (a view when it is already in microseconds)."""
-    return moments.astype("datetime64[us]", copy=False).view(np.int64)
 
 
 def _shown(values: np.ndarray, shown: np.ndarray, unknown_matters: np.ndarray) -> np.ndarray:

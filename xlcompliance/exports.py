@@ -51,19 +51,19 @@ def _neutralised(s: pd.Series) -> pd.Series:
     A text column is first searched as one joined string (each cell starts right after a
     newline), so a column with no dangerous first character costs one join and one C scan.
     """
-    values = s.to_numpy(dtype=object)
     if isinstance(s.dtype, pd.StringDtype):  # every value is text or missing
         text = s.to_numpy(dtype=object, na_value="")
         if not _DANGEROUS_START.search("\n" + "\n".join(text)):
             return s
         hits = np.fromiter(map(str.startswith, text, repeat(_DANGEROUS)), dtype=bool, count=len(text))
     else:
+        values = s.to_numpy(dtype=object)
         hits = np.zeros(len(values), dtype=bool)
         present = np.flatnonzero(~pd.isna(values))  # an error column is mostly empty
         hits[present] = np.fromiter(map(_is_dangerous, values[present]), dtype=bool, count=len(present))
     if not hits.any():
         return s
-    values = values.copy()
+    values = s.to_numpy(dtype=object, copy=True)
     values[hits] = ["'" + v for v in values[hits]]
     return pd.Series(values, index=s.index, dtype=object, name=s.name)
 

@@ -19,6 +19,12 @@ from .rules import CHANNELS, METHODS
 
 US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND
+
+
+def as_us(moments: np.ndarray) -> np.ndarray:
+    """int64 microseconds of a datetime64 array (a view, no copy, when already in microseconds)."""
+    return moments.astype("datetime64[us]", copy=False).view(np.int64)
+
 EXCEL_MIN_SERIAL = 61  # 1900-03-01; serials below hit Excel's phantom 1900-02-29
 EXCEL_MAX_SERIAL = 2958466  # exclusive: any time on 9999-12-31 (serial 2958465) is fine
 _EXCEL_EPOCH_US = np.datetime64("1899-12-30", "us").astype(np.int64)
