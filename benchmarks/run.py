@@ -2,7 +2,7 @@
 
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/run.py [--sizes 10000,100000]``).
 One run prints one table: wall time (best of a few repeats), rows per second and peak memory of
-each case, on the same seeded synthetic orders (``xlcompliance.sample.generate_orders``) at 10k,
+each case, on the same seeded synthetic orders (``xlcompliance.io.sample.generate_orders``) at 10k,
 100k and 1M rows, then the ratios against the numpy floor and the per-row loop, and the growth
 exponent of the cost from the smallest to the largest size.
 
@@ -33,12 +33,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import xlcompliance.sample
+import xlcompliance.io.sample
 from xlcompliance import assess, monthly_summary
-from xlcompliance.calendars import default_calendar
-from xlcompliance.deadlines import deadlines_from_codes, jit_deadline, pop_deadline, weekmask_text
-from xlcompliance.parsing import parse_channel_codes, parse_counts, parse_datetimes, parse_method_codes
-from xlcompliance.rules import default_rules
+from xlcompliance.core.calendar import default_calendar
+from xlcompliance.core.deadlines import deadlines_from_codes, jit_deadline, pop_deadline, weekmask_text
+from xlcompliance.core.parsing import parse_channel_codes, parse_counts, parse_datetimes, parse_method_codes
+from xlcompliance.core.rules import default_rules
 
 AS_OF = "2024-07-01 10:00"
 SIZES = (10_000, 100_000, 1_000_000)
@@ -95,7 +95,7 @@ def optional(module: str):
 
 
 def orders(n: int) -> pd.DataFrame:
-    return xlcompliance.sample.generate_orders(n_orders=n)
+    return xlcompliance.io.sample.generate_orders(n_orders=n)
 
 
 def as_csv_strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -286,15 +286,15 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         results.append(Result("pandas apply + CustomBusinessDay (scaled)", n, secs[0] * n / len(sample), None,
                               f"{len(sample):,} rows timed"))
 
-    udfs = optional("xlcompliance.udfs")
+    udfs = optional("xlcompliance.excel.udfs")
     excel_n = min(EXCEL_ROWS, max(sizes))
     if udfs is None:
-        results.append(Result("Excel adapter (xlcompliance.udfs)", excel_n, None, None, "not available"))
+        results.append(Result("Excel adapter (xlcompliance.excel.udfs)", excel_n, None, None, "not available"))
     else:
         log("Excel adapter")
         results.extend(excel_cases(udfs, frame_of(excel_n)))
 
-    workbook = optional("xlcompliance.workbook")
+    workbook = optional("xlcompliance.io.seller_workbook")
     wb_n = min(WORKBOOK_ROWS, max(sizes))
     if workbook is None or not hasattr(workbook, "write_workbook"):
         results.append(Result("workbook generation", wb_n, None, None, "not available"))
@@ -315,7 +315,7 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
     results.append(Result("CLI: `xlcompliance assess` CSV file → CSV file", cli_n, secs, peak,
                           "read, assess, guard, write; in-process (start-up ≈ 1 s more)"))
 
-    rec = optional("xlcompliance.reconciliation")
+    rec = optional("xlcompliance.core.reconciliation")
     rec_n = min(RECONCILE_ORDERS, max(sizes))
     if rec is None or not hasattr(rec, "reconcile"):
         results.append(Result("reconcile", rec_n, None, None, "not available"))
@@ -352,7 +352,7 @@ def penalty_ledger(assessed: pd.DataFrame, count: int) -> pd.DataFrame:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pen = xlcompliance.sample.generate_penalties(assessed, as_of=AS_OF)
+        pen = xlcompliance.io.sample.generate_penalties(assessed, as_of=AS_OF)
     if len(pen) >= count:
         return pen.iloc[:count].reset_index(drop=True)
     rng = np.random.default_rng(7)

@@ -198,7 +198,7 @@ def test_index_is_kept():
 
 
 def test_without_explanations_everything_else_is_the_same():
-    from xlcompliance.sample import generate_orders
+    from xlcompliance.io.sample import generate_orders
 
     orders = generate_orders(2_000, n_invalid=30)
     full = xlc.assess(orders, as_of=AS_OF)

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 import xlcompliance
-from xlcompliance.cli.common import SAMPLE_AS_OF, sample_path
 from xlcompliance.cli.whatif import free_port
-from xlcompliance.scenarios import Levers, what_if
-from xlcompliance.whatif import fmt_rate
+from xlcompliance.core.scenarios import Levers, what_if
+from xlcompliance.io.sample import SAMPLE_AS_OF, sample_path
+from xlcompliance.notebook.app import fmt_rate
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

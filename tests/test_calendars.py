@@ -50,7 +50,7 @@ def test_bad_windows(window, message):
 def test_from_csv_with_chinese_headers(tmp_path):
     path = tmp_path / "holidays.csv"
     path.write_text("开始日期,结束日期,适用范围,名称\n2024-06-18,2024-06-19,JIT,平台活动\n\n", encoding="utf-8")
-    cal = xlc.Calendar.from_file(path, statutory=False)
+    cal = xlc.read_holidays(path, statutory=False)
     assert cal.windows == ((dt.date(2024, 6, 18), dt.date(2024, 6, 19), "JIT"),)
 
 
@@ -60,10 +60,10 @@ def test_from_xlsx_sheet(tmp_path):
         pd.DataFrame({"a": [1]}).to_excel(w, sheet_name="Orders", index=False)
         pd.DataFrame({"start": [dt.datetime(2024, 6, 18)], "end": [dt.datetime(2024, 6, 19)], "scope": ["ALL"]}).to_excel(
             w, sheet_name="Holidays", index=False)
-    cal = xlc.Calendar.from_file(path, statutory=False)
+    cal = xlc.read_holidays(path, statutory=False)
     assert days(cal, "POP") == ["2024-06-18", "2024-06-19"]
     with pytest.raises(xlc.InputFileError, match="no sheet named 'Nope'"):
-        xlc.Calendar.from_file(path, sheet="Nope")
+        xlc.read_holidays(path, sheet="Nope")
 
 
 def test_from_frame_reports_the_bad_row():

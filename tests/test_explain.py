@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 import xlcompliance as xc
-from xlcompliance import clock, deadlines, explain
-from xlcompliance.calendars import Calendar
-from xlcompliance.deadlines import PICKUP_DAYS, POP_HOURS, time_us, weekmask_text
-from xlcompliance.parsing import US_PER_DAY
-from xlcompliance.rules import default_rules, load_rules
-from xlcompliance.sample import generate_orders
+from xlcompliance.core import clock, deadlines, explain
+from xlcompliance.core.calendar import Calendar
+from xlcompliance.core.deadlines import PICKUP_DAYS, POP_HOURS, time_us, weekmask_text
+from xlcompliance.core.parsing import US_PER_DAY
+from xlcompliance.core.rules import default_rules, load_rules
+from xlcompliance.io.sample import generate_orders
 
 AS_OF = "2024-07-01 10:00"
 

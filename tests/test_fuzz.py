@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import xlcompliance as xlc
-from xlcompliance.parsing import ExcelError
+from xlcompliance.core.parsing import ExcelError
 
 AS_OF = "2024-07-01"
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,7 +123,7 @@ def test_monthly_summary_survives_any_penalty_ledger(amounts, when):
 
 
 def test_a_million_amounts_sum_exactly():
-    from xlcompliance.money import cents_to_decimal, to_cents
+    from xlcompliance.core.money import cents_to_decimal, to_cents
 
     rng = np.random.default_rng(2024)
     cents = rng.integers(-10**9, 10**9, size=1_000_000)

@@ -8,7 +8,7 @@ import pytest
 
 import xlcompliance
 from xlcompliance import jit_deadline, pop_deadline
-from xlcompliance.cli.common import SAMPLE_AS_OF, sample_path
+from xlcompliance.io.sample import SAMPLE_AS_OF, sample_path
 
 pytest.importorskip("IPython")
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import xlcompliance as xlc
-from xlcompliance.monthly import margins
+from xlcompliance.core.monthly import margins
 
 
 def orders(shop: str, n_on_time: int, n_late: int, *, day="2024-04-15", pending=0, cancelled=0):
@@ -91,7 +91,7 @@ def test_not_qualifying_month_refunds_nothing():
                    ("2024-12", "2025-01-31 23:59:59")],
 )
 def test_due_dates_at_month_ends(month, due):
-    from xlcompliance.monthly import refund_due_dates
+    from xlcompliance.core.monthly import refund_due_dates
 
     got = refund_due_dates(pd.PeriodIndex([month], freq="M"), xlc.default_rules())
     assert pd.Timestamp(got[0]) == pd.Timestamp(due)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlcompliance import order_ids
-from xlcompliance.order_ids import duplicate_errors
+from xlcompliance.core import order_ids
+from xlcompliance.core.order_ids import duplicate_errors
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

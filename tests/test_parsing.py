@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlcompliance.money import cents_to_decimal, to_cents
-from xlcompliance.parsing import (
+from xlcompliance.core.money import cents_to_decimal, to_cents
+from xlcompliance.core.parsing import (
     BLANK,
     UNKNOWN,
     ExcelError,
@@ -23,7 +23,7 @@ from xlcompliance.parsing import (
     parse_method_codes,
     parse_methods,
 )
-from xlcompliance.rules import CHANNELS, METHODS
+from xlcompliance.core.rules import CHANNELS, METHODS
 
 NAT = np.datetime64("NaT", "us")
 

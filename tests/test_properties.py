@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import xlcompliance as xc
-from xlcompliance import deadlines
+from xlcompliance.core import deadlines
 
 PROPS = settings(max_examples=150, deadline=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -389,7 +389,7 @@ WINDOW_SETS = {
 def test_a_long_column_matches_reference_row_by_row(calendar_name):
     """20,000 orders over three months: long enough that the kernel answers each distinct payment
     day once and looks rows up (tests above use short batches, which it computes row by row)."""
-    from xlcompliance.sample import generate_orders
+    from xlcompliance.io.sample import generate_orders
 
     windows, statutory = WINDOW_SETS[calendar_name]
     orders = generate_orders(20_000, seed=11)

@@ -18,10 +18,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from xlcompliance import assess, default_rules, monthly_summary
+from xlcompliance import assess, default_rules, monthly_summary, write_report
 from xlcompliance.cli import main
-from xlcompliance.cli.common import SAMPLE_AS_OF, sample_path
-from xlcompliance.reconciliation import (
+from xlcompliance.core.reconciliation import (
     APPEAL_COLUMNS,
     PENALTY_DETAIL_COLUMNS,
     RECONCILE_COLUMNS,
@@ -29,7 +28,8 @@ from xlcompliance.reconciliation import (
     reconcile,
     refund_statuses,
 )
-from xlcompliance.tables import read_table
+from xlcompliance.io.reading import read_table
+from xlcompliance.io.sample import SAMPLE_AS_OF, sample_path
 
 D = Decimal
 T = pd.Timestamp
@@ -452,7 +452,7 @@ def _as_cells(frame: pd.DataFrame) -> list[list]:
 
 
 def test_report_read_back_equals_reconcile(tmp_path, scenario):
-    path = scenario.to_excel(tmp_path / "report.xlsx")
+    path = write_report(scenario, tmp_path / "report.xlsx")
     back = _read_back(path)
     assert list(back) == ["Summary", "Appeals", "Penalties", "Refunds", "Chart"]
     money = {"penalties", "refund_due", "refund_received", "difference", "amount"}
@@ -483,7 +483,7 @@ def test_report_is_formula_injection_safe(tmp_path):
     for o in orders:
         o["shop"] = evil
     res = run(orders, [penalty(evil, "@SUM(1)", "1.00", "2024-05-20")])
-    path = res.to_excel(tmp_path / "r.xlsx")
+    path = write_report(res, tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(path)
     cells = [c for ws in wb.worksheets for r in ws.iter_rows() for c in r]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -495,13 +495,13 @@ def test_report_refuses_existing_file_and_writes_atomically(tmp_path, scenario):
     path = tmp_path / "report.xlsx"
     path.write_bytes(b"keep me")
     with pytest.raises(FileExistsError, match="already exists"):
-        scenario.to_excel(path)
+        write_report(scenario, path)
     assert path.read_bytes() == b"keep me"
-    scenario.to_excel(path, force=True)
+    write_report(scenario, path, force=True)
     assert zipfile.is_zipfile(path)
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]  # no temporary file left
     with pytest.raises(ValueError, match=".xlsx"):
-        scenario.to_excel(tmp_path / "report.csv")
+        write_report(scenario, tmp_path / "report.csv")
 
 
 # --- command line -----------------------------------------------------------------------------

@@ -28,9 +28,8 @@ import pytest
 
 import xlcompliance as xlc
 from xlcompliance.cli import main
-from xlcompliance.cli.common import sample_path
-from xlcompliance.sample import SAMPLE_AS_OF, generate_orders
-from xlcompliance.xlsxio import OutputExistsError, atomic_write
+from xlcompliance.io.sample import SAMPLE_AS_OF, generate_orders, sample_path
+from xlcompliance.io.targets import OutputExistsError, atomic_write
 
 AS_OF = f"{SAMPLE_AS_OF:%Y-%m-%d %H:%M}"
 SLOTS = {  # the input files each command reads, orders first
@@ -534,7 +533,7 @@ def _upload(content: bytes, name: str) -> tuple:
 @pytest.fixture(scope="module")
 def app(good):
     pytest.importorskip("ipywidgets")
-    from xlcompliance.whatif import build_app
+    from xlcompliance.notebook.app import build_app
 
     before = fingerprint([good["orders"], good["penalties"]])
     application = build_app(good["orders"], good["penalties"], as_of=AS_OF)
@@ -556,7 +555,7 @@ def test_upload_of_a_bad_file_says_why_and_keeps_the_data(app, bad, slot, name):
 
 def test_upload_title_row_xlsx_chinese_csv_and_script_names(good, chinese):
     pytest.importorskip("ipywidgets")
-    from xlcompliance.whatif import build_app
+    from xlcompliance.notebook.app import build_app
 
     application = build_app(good["orders"], as_of=AS_OF)
     reference = len(application.assessed), application.result.scenario["rate"]
@@ -583,7 +582,7 @@ def test_every_bomb_is_refused_by_every_reader_within_bounded_memory(bad, good):
             with pytest.raises(xlc.InputFileError, match=expected(name, kind).split(":")[-1].strip()):
                 xlc.read_table(bad[name], kind=kind)
         with pytest.raises(xlc.InputFileError):
-            xlc.Calendar.from_file(bad[name])
+            xlc.read_holidays(bad[name])
     code = textwrap.dedent(f"""
         import re, xlcompliance as xlc
         for path in {[str(bad[n]) for n in ("bomb.xlsx", "bomb-total.xlsx", "lying-sizes.xlsx")]!r}:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import xlcompliance as xlc
-from xlcompliance.rules import RulesError, load_rules
+from xlcompliance.core.rules import RulesError, load_rules
 
 BUNDLED = resources.files("xlcompliance").joinpath("data/rules.toml").read_text("utf-8")
 

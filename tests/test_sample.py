@@ -1,4 +1,4 @@
-"""Tests for the synthetic order / penalty / refund generator (xlcompliance.sample)."""
+"""Tests for the synthetic order / penalty / refund generator (xlcompliance.io.sample)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import xlcompliance as xlc
-from xlcompliance import sample
-from xlcompliance.sample import (
+from xlcompliance.io import sample
+from xlcompliance.io.sample import (
     COLUMNS,
     SAMPLE_AS_OF,
     generate_orders,
@@ -310,7 +310,7 @@ def test_bundled_sample_is_up_to_date(tmp_path):
     written = sample.write_bundled_sample(tmp_path)
     for name, path in written.items():
         assert path.read_bytes() == (SAMPLE_DIR / path.name).read_bytes(), (
-            f"{name}.csv is stale: run `python -m xlcompliance.sample` to regenerate it"
+            f"{name}.csv is stale: run `python -m xlcompliance.io.sample` to regenerate it"
         )
 
 

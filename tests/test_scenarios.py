@@ -1,4 +1,4 @@
-"""What-if scenarios and the priority list (xlcompliance.scenarios): hand-derived tables from SPEC.
+"""What-if scenarios and the priority list (xlcompliance.core.scenarios): hand-derived tables from SPEC.
 
 Expected values come from SPEC's rules worked by hand (48 h / 72 h POP, T+0 / T+2 pickup, 48 h /
 96 h self-send, rate = on_time / assessed, qualifies iff rate >= 95 %), never from the code
@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import xlcompliance
-from xlcompliance.cli.common import SAMPLE_AS_OF, sample_path
-from xlcompliance.monthly import margins
-from xlcompliance.scenarios import ROW_COLUMNS, Levers, priority_list, what_if
+from xlcompliance.core.monthly import margins
+from xlcompliance.core.scenarios import ROW_COLUMNS, Levers, priority_list, what_if
+from xlcompliance.io.sample import SAMPLE_AS_OF, sample_path
 
 AS_OF = "2024-06-15 12:00"  # May 2024 is over: its rows are final
 COLUMNS = list(xlcompliance.ORDER_COLUMNS)

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 import xlcompliance as xlc
-from xlcompliance import udfs
-from xlcompliance.cli.common import SAMPLE_AS_OF, sample_path
-from xlcompliance.excelvalues import ERROR_TEXT, is_error_value
+from xlcompliance.excel import udfs
+from xlcompliance.excel.values import ERROR_TEXT, is_error_value
+from xlcompliance.io.sample import SAMPLE_AS_OF, sample_path
 
 EPOCH = dt.datetime(1899, 12, 30)
 
@@ -380,7 +380,7 @@ def test_lite_main_registers_every_function():
     imported = {
         a.name
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module == "xlcompliance.udfs"
+        if isinstance(node, ast.ImportFrom) and node.module == "xlcompliance.excel.udfs"
         for a in node.names
     }
     assert imported == set(udfs.__all__)

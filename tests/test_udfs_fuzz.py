@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import xlcompliance as xlc
-from xlcompliance import udfs
-from xlcompliance.cli.common import sample_path
-from xlcompliance.excelvalues import is_error_value
-from xlcompliance.parsing import ExcelError
+from xlcompliance.core.parsing import ExcelError
+from xlcompliance.excel import udfs
+from xlcompliance.excel.values import is_error_value
+from xlcompliance.io.sample import sample_path
 
 EPOCH = dt.datetime(1899, 12, 30)
 AS_OF = dt.datetime(2024, 7, 1)

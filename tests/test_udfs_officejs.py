@@ -26,7 +26,7 @@ SCRIPT = textwrap.dedent(
     import xlwings as xw
     from xlwings import server
     import xlcompliance as xlc
-    from xlcompliance import udfs
+    from xlcompliance.excel import udfs
 
     EPOCH = dt.datetime(1899, 12, 30)
     def serial(v): return (v - EPOCH) / dt.timedelta(days=1)

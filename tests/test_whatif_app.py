@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import xlcompliance
-from xlcompliance.cli.common import SAMPLE_AS_OF, sample_path
-from xlcompliance.scenarios import Levers, priority_list, what_if
-from xlcompliance.whatif import build_app, fmt_rate
+from xlcompliance.core.scenarios import Levers, priority_list, what_if
+from xlcompliance.io.sample import SAMPLE_AS_OF, sample_path
+from xlcompliance.notebook.app import build_app, fmt_rate
 
 pytest.importorskip("ipywidgets")
 

@@ -1,7 +1,7 @@
 """The seller workbook: committed copy up to date, cached values = engine, formulas = engine.
 
 The formulas are evaluated without Excel by the ``formulas`` package, with the xlwings
-functions of :mod:`xlcompliance.udfs` registered under their Excel names. Ranges reach them as
+functions of :mod:`xlcompliance.excel.udfs` registered under their Excel names. Ranges reach them as
 ``formulas`` delivers them (serial numbers, ``empty`` cells, error objects), close to Office.js.
 """
 
@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 import xlcompliance as xlc
-from xlcompliance import udfs
 from xlcompliance.cli import main
-from xlcompliance.cli.common import SAMPLE_AS_OF, sample_path
-from xlcompliance.workbook import WORKBOOK_NAME
+from xlcompliance.excel import udfs
+from xlcompliance.io.sample import SAMPLE_AS_OF, sample_path
+from xlcompliance.io.seller_workbook import WORKBOOK_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "workbook" / WORKBOOK_NAME
@@ -63,7 +63,7 @@ def test_workbook_layout(regenerated):
     wb = openpyxl.load_workbook(regenerated)
     assert wb.sheetnames == ["How-to", "Orders", "Summary", "Holidays", "Penalties", "Rules", "xlwings.conf"]
     conf = wb["xlwings.conf"]
-    assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "xlcompliance.udfs")
+    assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "xlcompliance.excel.udfs")
     orders = wb["Orders"]
     assert orders.freeze_panes == "A2"
     n = len(xlc.read_table(sample_path("orders.csv")))
@@ -233,7 +233,7 @@ def test_formulas_evaluate_to_the_engine(small_workbook):
     def computed(sheet, ref):
         return np.asarray(solution[f"'[{name}]{sheet.upper()}'!{ref}"].value, dtype=object)
 
-    calendar = xlc.Calendar.from_file(holidays_csv)
+    calendar = xlc.read_holidays(holidays_csv)
     assessed = xlc.assess(orders, as_of="2024-07-01 10:00", calendar=calendar)
     n = len(orders)
     assert (assessed["status"] == "error").sum() == 3

@@ -4,15 +4,18 @@ One vectorised engine behind every entry point (Python API, Excel functions, not
 The rules it applies are data: ``xlcompliance/data/rules.toml``.
 """
 
-from . import accessor as _accessor  # noqa: F401  (registers the DataFrame.xlc accessor)
-from .assessment import ADDED_COLUMNS, ORDER_COLUMNS, STATUSES, assess
-from .calendars import Calendar, official_breaks
-from .deadlines import jit_deadline, pop_deadline
-from .magics import load_ipython_extension, unload_ipython_extension
-from .monthly import SUMMARY_COLUMNS, monthly_summary
-from .reconciliation import Reconciliation, reconcile
-from .rules import Rules, RulesError, default_rules, load_rules
-from .tables import InputFileError, read_table
+from .core.assessment import ADDED_COLUMNS, ORDER_COLUMNS, STATUSES, assess
+from .core.calendar import Calendar, official_breaks
+from .core.deadlines import jit_deadline, pop_deadline
+from .core.headers import InputFileError
+from .core.monthly import SUMMARY_COLUMNS, monthly_summary
+from .core.reconciliation import Reconciliation, reconcile
+from .core.rules import Rules, RulesError, default_rules, load_rules
+from .io.reading import read_holidays, read_table
+from .io.report import write_report
+from .io.sample import Sample, sample
+from .notebook import accessor as _accessor  # noqa: F401  (registers the DataFrame.xlc accessor)
+from .notebook.magics import load_ipython_extension, unload_ipython_extension
 
 __version__ = "0.1.0"
 
@@ -34,7 +37,11 @@ __all__ = [
     "monthly_summary",
     "official_breaks",
     "pop_deadline",
+    "read_holidays",
     "read_table",
     "reconcile",
+    "Sample",
+    "sample",
     "unload_ipython_extension",
+    "write_report",
 ]

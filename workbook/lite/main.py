@@ -7,7 +7,7 @@ ones of the installed package, registered here by importing them: xlwings Lite r
 decorated function it finds in main.py.
 """
 
-from xlcompliance.udfs import (  # noqa: F401
+from xlcompliance.excel.udfs import (  # noqa: F401
     deadline_explain,
     hours_late,
     jit_arrival,

@@ -30,8 +30,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from .. import assess, monthly_summary
-    from ..exports import write_table
+    from ..core.assessment import assess
+    from ..core.monthly import monthly_summary
+    from ..io.outputs import write_table
 
     using_sample = args.orders is None
     ctx = Context(args, using_sample=using_sample)

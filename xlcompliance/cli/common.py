@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 
-from ..sample import SAMPLE_AS_OF  # noqa: F401  (the bundled sample is an export taken at this moment)
+from ..io.sample import SAMPLE_AS_OF, sample_path  # noqa: F401  (the bundled sample, an export taken at this moment)
 
 
 def user_error_types() -> tuple[type[BaseException], ...]:
-    from ..rules import RulesError
-    from ..tables import InputFileError
-    from ..xlsxio import OutputExistsError
+    from ..core.headers import InputFileError
+    from ..core.rules import RulesError
+    from ..io.targets import OutputExistsError
 
     return (InputFileError, RulesError, OutputExistsError, ValueError, FileNotFoundError, PermissionError)
 
@@ -39,28 +37,25 @@ def check_output(out, *, force: bool, inputs) -> None:
 
     The writer (:func:`~xlcompliance.xlsxio.atomic_write`) checks again when it writes.
     """
-    from ..xlsxio import check_target
+    from ..io.targets import check_target
 
     check_target(out, force=force, inputs=[p for p in inputs if p is not None])
-
-
-def sample_path(name: str) -> Path:
-    return Path(str(resources.files("xlcompliance").joinpath(f"data/sample/{name}")))
 
 
 class Context:
     """Rules, headers, calendar and as-of resolved once from the common options."""
 
     def __init__(self, args: argparse.Namespace, *, using_sample: bool):
-        from ..calendars import Calendar
-        from ..rules import default_rules, load_rules
-        from ..tables import load_headers
+        from ..core.calendar import Calendar
+        from ..core.headers import load_headers
+        from ..core.rules import default_rules, load_rules
+        from ..io.reading import read_holidays
 
         self.rules = load_rules(args.rules) if args.rules else default_rules()
         self.headers = load_headers(args.headers) if args.headers else None
         statutory = not args.no_statutory
         if args.holidays:
-            self.calendar = Calendar.from_file(
+            self.calendar = read_holidays(
                 args.holidays, statutory=statutory, encoding=args.encoding, rules=self.rules
             )
         else:
@@ -69,7 +64,7 @@ class Context:
         self.args = args
 
     def read(self, path, kind: str) -> pd.DataFrame:
-        from ..tables import read_table
+        from ..io.reading import read_table
 
         return read_table(path, kind=kind, sheet=self.args.sheet if kind == "orders" else None,
                           encoding=self.args.encoding, headers=self.headers)

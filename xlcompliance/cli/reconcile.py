@@ -58,8 +58,9 @@ def format_reconciliation(summary: pd.DataFrame) -> str:
 
 
 def run(args) -> int:
-    from .. import assess
-    from ..reconciliation import reconcile
+    from ..core.assessment import assess
+    from ..core.reconciliation import reconcile
+    from ..io.report import write_report
 
     using_sample = args.orders is None
     if using_sample and (args.penalties or args.refunds):
@@ -107,6 +108,6 @@ def run(args) -> int:
         if len(notes) > 5:
             print(f"  ... and {len(notes) - 5} more {name} rows (see the {column} column)")
     if args.out:
-        written = result.to_excel(args.out, force=args.force, inputs=inputs)
+        written = write_report(result, args.out, force=args.force, inputs=inputs)
         print(f"\nwrote {written}")
     return 0

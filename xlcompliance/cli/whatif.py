@@ -38,7 +38,7 @@ def register(sub) -> None:
 
 def notebook_path() -> Path:
     """The bundled what-if notebook (package data, also present in an installed package)."""
-    return Path(str(resources.files("xlcompliance").joinpath("data/whatif.ipynb")))
+    return Path(str(resources.files("xlcompliance").joinpath("notebook/whatif.ipynb")))
 
 
 def free_port() -> int:

@@ -25,8 +25,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..tables import read_table
-    from ..workbook import write_workbook
+    from ..io.reading import read_table
+    from ..io.seller_workbook import write_workbook
 
     if args.no_statutory or args.rules:
         raise ValueError(

@@ -7,22 +7,23 @@ with the default rules and calendar) and fulfilment is placed before or after it
 intended on-time / late mix holds exactly when the export is assessed.
 ``generate_penalties`` and ``generate_refunds`` build the finance ledgers that go with an
 assessed export, with a few deliberate anomalies for reconciliation to find.
-``python -m xlcompliance.sample`` regenerates the bundled copy in ``xlcompliance/data/sample``.
+``python -m xlcompliance.io.sample`` regenerates the bundled copy in ``xlcompliance/data/sample``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .assessment import assess
-from .calendars import default_calendar
-from .deadlines import compute_deadlines, weekmask_text
-from .money import cents_to_decimal, to_cents
-from .monthly import monthly_summary, refund_due_dates
-from .rules import default_rules
+from ..core.assessment import assess
+from ..core.calendar import default_calendar
+from ..core.deadlines import compute_deadlines, weekmask_text
+from ..core.money import cents_to_decimal, to_cents
+from ..core.monthly import monthly_summary, refund_due_dates
+from ..core.rules import default_rules
 
 __all__ = [
     "COLUMNS",
@@ -54,7 +55,7 @@ SAMPLE_AS_OF = pd.Timestamp("2024-07-01 00:00:00")
 _DAY = 86_400
 _HOUR = 3_600
 _NAT = np.datetime64("NaT", "s")
-_SAMPLE_DIR = Path(__file__).with_name("data") / "sample"
+_SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 # Relative order volume by hour of payment (platform time): quiet at night, busiest in the
 # Chinese evening (European afternoon).
@@ -450,11 +451,41 @@ def write_bundled_sample(directory=None, *, seed: int = 20240412) -> dict[str, P
     return paths
 
 
+def sample_path(name: str) -> Path:
+    """The path of one bundled sample file (``orders.csv``, ``penalties.csv``, ``refunds.csv``)."""
+    return _SAMPLE_DIR / name
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The bundled sample: an export of three shops' quarter, taken at ``as_of``."""
+
+    orders: pd.DataFrame
+    penalties: pd.DataFrame
+    refunds: pd.DataFrame
+    as_of: pd.Timestamp
+
+
+def sample() -> Sample:
+    """Load the bundled sample as read from its files (the way a user's export is read).
+
+    Example: ``s = xlcompliance.sample(); xlcompliance.assess(s.orders, as_of=s.as_of)``.
+    """
+    from .reading import read_table
+
+    return Sample(
+        orders=read_table(sample_path("orders.csv"), kind="orders"),
+        penalties=read_table(sample_path("penalties.csv"), kind="penalties"),
+        refunds=read_table(sample_path("refunds.csv"), kind="refunds"),
+        as_of=SAMPLE_AS_OF,
+    )
+
+
 def main(argv=None) -> int:
-    """Regenerate the bundled sample (``python -m xlcompliance.sample [DIRECTORY]``)."""
+    """Regenerate the bundled sample (``python -m xlcompliance.io.sample [DIRECTORY]``)."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m xlcompliance.sample", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m xlcompliance.io.sample", description=main.__doc__)
     parser.add_argument("directory", nargs="?", default=None, help="default: the package's copy")
     parser.add_argument("--seed", type=int, default=20240412)
     args = parser.parse_args(argv)

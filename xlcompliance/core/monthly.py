@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from .assessment import CANCELLED, LATE, ON_TIME, PENDING, STATUSES, resolve_as_of
+from .headers import canonical_series
 from .ledgers import normalize_penalties
 from .money import decimals_column
 from .rules import Rules, default_rules
-from .tables import canonical_series
 
 SUMMARY_COLUMNS = (
     "shop", "month", "assessed", "on_time", "late", "pending", "rate",

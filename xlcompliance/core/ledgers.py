@@ -11,10 +11,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from .headers import canonical_series, require
 from .money import to_cents
 from .parsing import first_errors, parse_channels, parse_datetimes
 from .rules import Rules, default_rules
-from .tables import canonical_series, require
 
 PENALTY_COLUMNS = ("shop", "order_id", "channel", "amount", "deducted_at")
 REFUND_COLUMNS = ("shop", "month", "amount", "received_at")

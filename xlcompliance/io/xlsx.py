@@ -1,32 +1,24 @@
-"""Bounded xlsx reading and safe writing (temporary file, then rename).
+"""Bounded xlsx reading: the zip is checked before openpyxl inflates it.
 
-Reading checks the zip before openpyxl inflates it, so a decompression bomb is refused instead
-of exhausting memory. Writing never leaves a half-written file and never replaces an existing
-one unless asked.
+A decompression bomb, a password-protected or a corrupt file is refused in one line instead of
+exhausting memory or raising a library traceback.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+from ..core.headers import InputFileError
 
 MAX_UNCOMPRESSED = 1 << 30  # 1 GiB of XML is far beyond any real order export
 MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
 
 
-class OutputExistsError(FileExistsError):
-    """The output file exists and ``force`` was not given."""
-
-
 def check_zip(path: Path) -> None:
     """Refuse files that are not xlsx zips, are password-protected, or inflate absurdly."""
-    from .tables import InputFileError
-
     with open(path, "rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
@@ -64,8 +56,6 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders") -> pd.Da
     the first sheet.
     """
     import openpyxl
-
-    from .tables import InputFileError
 
     path = Path(path)
     check_zip(path)
@@ -107,57 +97,3 @@ def _filled_width(row) -> int:
     while width and (row[width - 1] is None or str(row[width - 1]).strip() == ""):
         width -= 1
     return width
-
-
-def check_target(path, *, force: bool = False, inputs=()) -> Path:
-    """Refuse an output that is an input (always), a folder, or an existing file unless ``force``."""
-    path = Path(path)
-    target = path.resolve()
-    for src in inputs:
-        if src is None:
-            continue
-        same = Path(src).resolve() == target
-        if not same and path.exists() and Path(src).exists():
-            same = os.path.samefile(src, path)  # a hard link to an input is that input
-        if same:
-            raise OutputExistsError(f"{path}: refusing to write over an input file")
-    if path.is_dir():
-        raise OutputExistsError(f"{path}: is a folder; give a file name")
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path}: already exists (use --force to replace it)")
-    parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
-    if parent is not None and not parent.is_dir():
-        raise OutputExistsError(f"{path}: {parent} is a file, not a folder")
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path, write: Callable[[Path], None], *, force: bool = False, inputs=()) -> Path:
-    """Write via ``write(tmp_path)`` into a temporary file beside ``path``, then rename.
-
-    Args:
-        path: the final output.
-        write: writes the whole output to the path it is given.
-        force: replace an existing output.
-        inputs: input files; writing over any of them is always refused.
-    """
-    path = check_target(path, force=force, inputs=inputs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp makes the file private (0600): give the output the mode a new file would get (or
-    # the replaced file's), so colleagues who could read the old report can read the new one
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

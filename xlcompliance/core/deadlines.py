@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from . import clock
-from .calendars import Calendar, default_calendar
+from .calendar import Calendar, default_calendar
 from .parsing import (
     BLANK,
     NAT,

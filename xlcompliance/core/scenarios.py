@@ -4,7 +4,7 @@ A scenario never computes a rate itself. It rewrites the order inputs (fulfilmen
 products treated as new or low-sales, late orders fixed, extra late orders added), re-runs
 :func:`~xlcompliance.assess` and :func:`~xlcompliance.monthly_summary` on them, and reads the
 margins from :func:`xlcompliance.monthly.margins`. Pure functions: data in, frames out; the
-notebook app (:mod:`xlcompliance.whatif`) is a thin layer of widgets on top.
+notebook app (:mod:`xlcompliance.notebook.app`) is a thin layer of widgets on top.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 
 from .assessment import assess, resolve_as_of
-from .calendars import Calendar, default_calendar
+from .calendar import Calendar, default_calendar
+from .headers import canonical_columns, canonical_series
 from .ledgers import normalize_penalties
 from .money import to_cents
 from .monthly import margins, monthly_summary
 from .parsing import parse_counts, parse_datetimes
 from .rules import Rules, default_rules
-from .tables import canonical_columns, canonical_series
 
 TIME_INPUTS = ("paid_at", "listed_at", "fulfilled_at", "cancelled_at")
 TEXT_INPUTS = ("order_id", "shop", "channel", "method")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exports import neutralise, write_sheets
-from .xlsxio import atomic_write
+from .outputs import neutralise, write_sheets
+from .targets import atomic_write
 
 SHEETS = ("Summary", "Appeals", "Penalties", "Refunds", "Chart")
 
@@ -69,7 +69,7 @@ def write_report(result, path, *, force: bool = False, inputs=()) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"the report must be an .xlsx file (got {path.name})")
-    from .reconciliation import MONEY_COLUMNS
+    from ..core.reconciliation import MONEY_COLUMNS
 
     table = chart_table(result.summary, result.threshold)
     table.columns = [neutralise(str(c)) for c in table.columns]

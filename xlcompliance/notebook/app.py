@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .assessment import assess, now_platform, resolve_as_of
-from .calendars import Calendar, default_calendar
-from .monthly import margins, monthly_summary
-from .rules import Rules, default_rules
-from .scenarios import Levers, WhatIf, priority_list, what_if
-from .tables import read_table
+from ..core.assessment import assess, now_platform, resolve_as_of
+from ..core.calendar import Calendar, default_calendar
+from ..core.monthly import margins, monthly_summary
+from ..core.rules import Rules, default_rules
+from ..core.scenarios import Levers, WhatIf, priority_list, what_if
+from ..io.reading import read_table
 
 UPLOAD_TYPES = ".csv,.xlsx,.xlsm"
 PRIORITY_ROWS = 200  # rows of the priority list shown (the frame itself is complete)
@@ -33,7 +33,7 @@ TABLE_CSS = (
 
 
 def _sample():
-    from .cli.common import SAMPLE_AS_OF, sample_path
+    from ..io.sample import SAMPLE_AS_OF, sample_path
 
     orders = read_table(sample_path("orders.csv"), kind="orders")
     penalties = read_table(sample_path("penalties.csv"), kind="penalties")

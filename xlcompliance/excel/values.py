@@ -26,7 +26,7 @@ from operator import attrgetter
 import numpy as np
 import pandas as pd
 
-from .parsing import ExcelError, parse_datetimes
+from ..core.parsing import ExcelError, parse_datetimes
 
 ERROR_TEXT = "#VALUE!"
 _XL_ERR_VALUE = -2146826273  # 0x800A07DF: the COM scode of CVErr(xlErrValue)

@@ -13,6 +13,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .headers import canonical_columns
+from .parsing import excel_serial_to_datetime
 from .rules import CHANNELS, Rules, default_rules
 
 SCOPES = ("POP", "JIT", "ALL")
@@ -39,8 +41,6 @@ def _to_date(value, field: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        from .parsing import excel_serial_to_datetime
-
         return excel_serial_to_datetime(float(value), field).date()
     if isinstance(value, str):
         try:
@@ -134,13 +134,11 @@ class Calendar:
         self._holidays: dict[str, np.ndarray] = {}
         self._busdaycals: dict[tuple[str, str], np.busdaycalendar] = {}
 
-    # -- construction from files ----------------------------------------------------------
+    # -- construction from a table ----------------------------------------------------------
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, statutory: bool = True, *, rules: Rules | None = None) -> Calendar:
         """Build from a table with start, end and optional scope columns (alias headers allowed)."""
-        from .tables import canonical_columns
-
         frame = canonical_columns(frame, "holidays")
         missing = [c for c in ("start", "end") if c not in frame.columns]
         if missing:
@@ -160,17 +158,6 @@ class Calendar:
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"holidays table row {i + 2}: {exc}") from None
         return cls(rows, statutory=statutory, rules=rules)
-
-    @classmethod
-    def from_file(
-        cls, path, sheet: str | None = None, statutory: bool = True, *, encoding: str | None = None,
-        rules: Rules | None = None,
-    ) -> Calendar:
-        """Build from a CSV or an xlsx sheet (default sheet: ``Holidays`` if present, else the first)."""
-        from .tables import read_table
-
-        frame = read_table(path, sheet=sheet, kind="holidays", encoding=encoding)
-        return cls.from_frame(frame, statutory, rules=rules)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -209,6 +196,23 @@ class Calendar:
 
     def __repr__(self) -> str:
         return f"Calendar(windows={len(self.windows)}, statutory={self.statutory})"
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Calendar):
+            return NotImplemented
+        return (self.windows, self.statutory, self.rules) == (other.windows, other.statutory, other.rules)
+
+    def __hash__(self) -> int:
+        return hash((self.windows, self.statutory))
+
+    def __getstate__(self) -> dict:
+        """Pickle the definition only; the day tables are rebuilt on first use (workers get a copy)."""
+        return {"windows": self.windows, "statutory": self.statutory, "rules": self.rules}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._holidays = {}
+        self._busdaycals = {}
 
 
 @lru_cache(maxsize=4)

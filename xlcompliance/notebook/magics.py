@@ -15,9 +15,9 @@ import shlex
 
 import pandas as pd
 
+from ..core.assessment import STATUSES, assess
+from ..core.parsing import parse_methods
 from .accessor import is_assessed
-from .assessment import STATUSES, assess
-from .parsing import parse_methods
 
 STATUS_COLOURS = {
     "on_time": "#2ca02c",
@@ -68,7 +68,7 @@ def deadline_line(line: str) -> pd.Series:
     }
     calendar = None
     if args.no_statutory:
-        from .calendars import Calendar
+        from ..core.calendar import Calendar
 
         calendar = Calendar(statutory=False)
     result = assess(pd.DataFrame(row, dtype=object), calendar=calendar).iloc[0]

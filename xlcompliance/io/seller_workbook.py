@@ -3,10 +3,10 @@
 Sheets: How-to (中文/English), Orders (the export as a plain range plus Deadline, Status and
 Hours late, each ONE array formula over the data rows), Summary (per shop-month on-time rate,
 qualifies, refund due), Holidays (announced windows that feed every formula), Penalties, Rules
-(read-only view of the rules data) and ``xlwings.conf`` (``UDF Modules = xlcompliance.udfs``).
+(read-only view of the rules data) and ``xlwings.conf`` (``UDF Modules = xlcompliance.excel.udfs``).
 
 Every formula cell carries the value the engine computes, so the workbook shows real numbers
-when opened without Python; Excel recomputes them through :mod:`xlcompliance.udfs`.
+when opened without Python; Excel recomputes them through :mod:`xlcompliance.excel.udfs`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .assessment import ORDER_COLUMNS, assess
-from .calendars import Calendar
-from .exports import excel_text
-from .money import to_cents
-from .monthly import monthly_summary
-from .parsing import parse_counts, parse_datetimes
-from .rules import Rules, default_rules
-from .tables import canonical_series, header_map
-from .xlsxio import atomic_write
+from ..core.assessment import ORDER_COLUMNS, assess
+from ..core.calendar import Calendar
+from ..core.headers import canonical_series, header_map
+from ..core.money import to_cents
+from ..core.monthly import monthly_summary
+from ..core.parsing import parse_counts, parse_datetimes
+from ..core.rules import Rules, default_rules
+from .outputs import excel_text
+from .targets import atomic_write
 
 WORKBOOK_NAME = "xlcompliance-seller.xlsx"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -206,7 +206,7 @@ def _holidays_sheet(windows: pd.DataFrame | None, calendar: Calendar, years: tup
     sheet.put(1, 6, "Official breaks already counted (from holidays.China) / 已自动计入的法定假期")
     for j, name in enumerate(("start", "end", "scope", "name"), start=6):
         sheet.put(2, j, name)
-    from .calendars import official_breaks
+    from ..core.calendar import official_breaks
 
     row = 3
     if calendar.statutory and calendar.rules.statutory:
@@ -313,9 +313,9 @@ HOW_TO = (
     (
         "Windows, classic xlwings add-in: pip install xlcompliance; xlwings addin install; "
         "in the xlwings ribbon click Import Functions (the xlwings.conf sheet already says "
-        "UDF Modules = xlcompliance.udfs); save as .xlsm.",
+        "UDF Modules = xlcompliance.excel.udfs); save as .xlsm.",
         "Windows 经典加载项：pip install xlcompliance；xlwings addin install；在 xlwings 选项卡点"
-        "“Import Functions”（xlwings.conf 表已设置 UDF Modules = xlcompliance.udfs）；另存为 .xlsm。",
+        "“Import Functions”（xlwings.conf 表已设置 UDF Modules = xlcompliance.excel.udfs）；另存为 .xlsm。",
     ),
     (
         "xlwings Lite (Windows, Mac, Excel on the web): install the xlwings Lite add-in, paste "
@@ -373,7 +373,7 @@ def _howto_sheet():
 def _conf_sheet():
     sheet = _Sheet("xlwings.conf")
     sheet.put(1, 1, "UDF Modules")
-    sheet.put(1, 2, "xlcompliance.udfs")
+    sheet.put(1, 2, "xlcompliance.excel.udfs")
     sheet.widths.update({1: 16, 2: 24})
     return sheet
 

@@ -11,18 +11,17 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .assessment import resolve_as_of
+from .headers import canonical_series
 from .ledgers import normalize_penalties, normalize_refunds
 from .money import decimals_column
 from .monthly import SUMMARY_COLUMNS, margins, month_end, monthly_summary
 from .parsing import first_errors, parse_channels, parse_datetimes
 from .rules import Rules, default_rules
-from .tables import canonical_series
 
 RECONCILE_COLUMNS = SUMMARY_COLUMNS + (
     "refund_received", "difference", "refund_status", "late_allowed", "on_time_needed", "currency",
@@ -66,11 +65,6 @@ class Reconciliation:
     as_of: pd.Timestamp
     threshold: Fraction
 
-    def to_excel(self, path, force: bool = False, inputs=()) -> Path:
-        """Write the report workbook atomically; refuses inputs and existing files unless ``force``."""
-        from .reconcile_report import write_report
-
-        return write_report(self, path, force=force, inputs=inputs)
 
 
 def _text(series: pd.Series | None, n: int) -> np.ndarray:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .calendars import Calendar, default_calendar
+from .calendar import Calendar, default_calendar
 from .deadlines import deadlines_from_codes
 from .explain import explanations
+from .headers import canonical_series, require
 from .order_ids import duplicate_errors
 from .parsing import (
     BLANK,
@@ -24,7 +25,6 @@ from .parsing import (
     parse_method_codes,
 )
 from .rules import CHANNELS, Rules, default_rules
-from .tables import canonical_series, require
 
 ORDER_COLUMNS = (
     "order_id", "shop", "channel", "method", "paid_at", "listed_at",

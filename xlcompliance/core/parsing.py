@@ -330,7 +330,7 @@ def parse_counts(values, field: str) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=1)
 def _value_aliases() -> dict[str, dict[str, str]]:
-    from .tables import load_headers
+    from .headers import load_headers
 
     doc = load_headers()
     out = {}

@@ -1,12 +1,12 @@
-"""Excel functions (xlwings) for sellers' workbooks: thin wrappers over the one engine.
+"""The Excel functions' work, without xlwings: Excel values in, one engine call, Excel values out.
 
-One module for the three xlwings runtimes: the classic add-in on Windows
-(``UDF Modules = xlcompliance.udfs``), xlwings Lite (``workbook/lite/main.py`` imports these
-functions) and xlwings Server (mount this module). Each function converts Excel values with
-:mod:`xlcompliance.excelvalues`, makes ONE vectorised engine call, and converts the answers
+Each public function here is the body of the same-named worksheet function in
+:mod:`xlcompliance.excel.udfs`, which only adds xlwings' decorators. It converts Excel values
+with :mod:`xlcompliance.excel.values`, makes ONE vectorised engine call, and converts the answers
 back: a single cell gives one value, whole columns give one spilled column. A bad row gives that
 cell ``#VALUE!`` while the other rows compute (``DEADLINE_EXPLAIN`` says why); a row whose
-``paid_at`` is blank gives a blank cell.
+``paid_at`` is blank gives a blank cell. Nothing here needs Excel or xlwings, so the functions run
+(and are tested) anywhere, Pyodide included.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
-import xlwings as xw
 
-from . import excelvalues as xv
-from .assessment import STATUSES, assess, order_statuses, resolve_as_of
-from .calendars import Calendar, default_calendar
-from .ledgers import parse_months
-from .monthly import monthly_summary as _monthly_summary
-from .rules import default_rules
-from .tables import header_map
+from ..core.assessment import STATUSES, assess, order_statuses, resolve_as_of
+from ..core.calendar import Calendar, default_calendar
+from ..core.headers import header_map
+from ..core.ledgers import parse_months
+from ..core.monthly import monthly_summary as _monthly_summary
+from ..core.rules import default_rules
+from . import values as xv
 
 __all__ = [
     "deadline_explain",
@@ -39,10 +38,8 @@ __all__ = [
     "shop_ontime_rate",
 ]
 
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-
 # Argument help shown by Excel (shared wording keeps the functions consistent).
-_DOC = {
+ARGUMENT_HELP = {
     "channel": "POP or JIT: a cell or a column (aliases such as 仓发 accepted)",
     "paid_at": "Payment time (platform time, Asia/Shanghai): a cell or a column",
     "method": "JIT only: pickup (上门揽收, the default) or self (自寄); cell or column",
@@ -60,11 +57,6 @@ _DOC = {
     "month": "Month of the deadlines: 2024-04, or any date in the month; cell or column",
     "shop": "Shop name; blank = the only shop in the table; cell or column",
 }
-
-
-def _arg(name: str, doc_key: str | None = None):
-    """``@xw.arg`` with the options every function uses: 2-D blocks, error cells as text."""
-    return xw.arg(name, ndim=2, err_to_str=True, doc=_DOC[doc_key or name])
 
 
 # --- holidays ---------------------------------------------------------------------------------
@@ -226,12 +218,6 @@ def _fields(channel, paid_at, method=None, listed_at=None, last_month_sales=None
     return fields
 
 
-@xw.func
-@_arg("paid_at")
-@_arg("listed_at")
-@_arg("last_month_sales")
-@_arg("holidays")
-@xw.ret(date_format=DATETIME_FORMAT)
 def pop_deadline(paid_at, listed_at=None, last_month_sales=None, holidays=None):
     """Deadline for a POP order's first carrier scan (上网), platform time. Cells or columns."""
     rows, blank, is_range = _assess_rows(
@@ -240,13 +226,6 @@ def pop_deadline(paid_at, listed_at=None, last_month_sales=None, holidays=None):
     return _deadline_answers(rows, blank, is_range)
 
 
-@xw.func
-@_arg("paid_at")
-@_arg("method")
-@_arg("listed_at")
-@_arg("last_month_sales")
-@_arg("holidays")
-@xw.ret(date_format=DATETIME_FORMAT)
 def jit_arrival(paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None):
     """Deadline for a JIT order: pickup scan (上门揽收) or warehouse arrival (自寄)."""
     rows, blank, is_range = _assess_rows(
@@ -255,14 +234,6 @@ def jit_arrival(paid_at, method=None, listed_at=None, last_month_sales=None, hol
     return _deadline_answers(rows, blank, is_range)
 
 
-@xw.func
-@_arg("channel")
-@_arg("paid_at")
-@_arg("method")
-@_arg("listed_at")
-@_arg("last_month_sales")
-@_arg("holidays")
-@xw.ret(date_format=DATETIME_FORMAT)
 def order_deadline(
     channel, paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None
 ):
@@ -273,22 +244,6 @@ def order_deadline(
     return _deadline_answers(rows, blank, is_range)
 
 
-def _status_args(f):
-    for name in (
-        "channel",
-        "paid_at",
-        "fulfilled_at",
-        "method",
-        "listed_at",
-        "last_month_sales",
-        "cancelled_at",
-        "as_of",
-        "holidays",
-    ):
-        f = _arg(name)(f)
-    return f
-
-
 def _status_rows(channel, paid_at, fulfilled_at, method, listed_at, last_month_sales, cancelled_at, as_of, holidays):
     """The assessed rows behind ORDER_STATUS and HOURS_LATE (same arguments, one engine call)."""
     fields = _fields(
@@ -297,8 +252,6 @@ def _status_rows(channel, paid_at, fulfilled_at, method, listed_at, last_month_s
     return _assess_rows(fields, as_of, holidays)
 
 
-@xw.func
-@_status_args
 def order_status(
     channel,
     paid_at,
@@ -317,8 +270,6 @@ def order_status(
     return _answers(rows, blank, is_range, rows.status)
 
 
-@xw.func
-@_status_args
 def hours_late(
     channel,
     paid_at,
@@ -339,13 +290,6 @@ def hours_late(
     return _answers(rows, blank, is_range, hours)
 
 
-@xw.func
-@_arg("channel")
-@_arg("paid_at")
-@_arg("method")
-@_arg("listed_at")
-@_arg("last_month_sales")
-@_arg("holidays")
 def deadline_explain(
     channel, paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None
 ):
@@ -503,12 +447,6 @@ def _per_selection(selections, is_range, pick, width: int = 1):
     )
 
 
-@xw.func
-@_arg("orders", "orders")
-@_arg("month")
-@_arg("as_of")
-@_arg("shop")
-@_arg("holidays")
 def shop_ontime_rate(orders, month=None, as_of=None, shop=None, holidays=None):
     """On-time shipping rate (及时发货率) = on time / (on time + late); blank if none assessed."""
     summary = _summary(orders, None, as_of, holidays)
@@ -521,12 +459,6 @@ def shop_ontime_rate(orders, month=None, as_of=None, shop=None, holidays=None):
     return _per_selection(selections, is_range, rate)
 
 
-@xw.func
-@_arg("orders", "orders")
-@_arg("month")
-@_arg("as_of")
-@_arg("shop")
-@_arg("holidays")
 def qualifies(orders, month, as_of=None, shop=None, holidays=None):
     """TRUE when the shop-month's rate reaches the threshold (95 %) and the month is final."""
     summary = _summary(orders, None, as_of, holidays)
@@ -534,14 +466,6 @@ def qualifies(orders, month, as_of=None, shop=None, holidays=None):
     return _per_selection(selections, is_range, lambda sel: bool(sel["qualifies"].any()))
 
 
-@xw.func
-@_arg("orders", "orders")
-@_arg("penalties")
-@_arg("month")
-@_arg("as_of")
-@_arg("shop")
-@_arg("holidays")
-@xw.ret(date_format=DATETIME_FORMAT)
 def refund_due(orders, penalties, month, as_of=None, shop=None, holidays=None):
     """Penalty refund due for a shop-month and its due date (two cells: amount, due by)."""
     summary = _summary(orders, penalties, as_of, holidays)
@@ -555,12 +479,6 @@ def refund_due(orders, penalties, month, as_of=None, shop=None, holidays=None):
     return _per_selection(selections, is_range, due, width=2)
 
 
-@xw.func
-@_arg("orders", "orders")
-@_arg("penalties")
-@_arg("as_of")
-@_arg("holidays")
-@xw.ret(date_format=DATETIME_FORMAT)
 def monthly_summary(orders, penalties=None, as_of=None, holidays=None):
     """Per shop-month: assessed, on time, late, pending, rate, qualifies, refund due (spills)."""
     summary = _summary(orders, penalties, as_of, holidays)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .assessment import ADDED_COLUMNS, assess
-from .monthly import monthly_summary
+from ..core.assessment import ADDED_COLUMNS, assess
+from ..core.monthly import monthly_summary
 
 
 def is_assessed(frame: pd.DataFrame) -> bool:
@@ -46,7 +46,7 @@ class XlcAccessor:
 
     def priority(self, *, as_of=None, **kwargs) -> pd.DataFrame:
         """Today's pending orders by time left (:func:`xlcompliance.scenarios.priority_list`)."""
-        from .scenarios import priority_list
+        from ..core.scenarios import priority_list
 
         return priority_list(self._assessed(as_of, kwargs), as_of=as_of, **kwargs)
 
@@ -56,7 +56,7 @@ class XlcAccessor:
         Keyword arguments other than ``calendar, rules, headers, curve_max`` are
         :class:`~xlcompliance.scenarios.Levers` fields.
         """
-        from .scenarios import Levers, what_if
+        from ..core.scenarios import Levers, what_if
 
         engine = {
             k: levers.pop(k) for k in ("calendar", "rules", "headers", "curve_max") if k in levers
