@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ from xlcompliance.io.sample import (
     generate_refunds,
 )
 
-SAMPLE_DIR = Path(sample.__file__).with_name("data") / "sample"
+SAMPLE_DIR = sample.sample_path("orders.csv").parent
 TIME_COLUMNS = ["paid_at", "listed_at", "fulfilled_at", "cancelled_at"]
 TEXT_COLUMNS = ["order_id", "shop", "channel", "method"]
 MONEY = re.compile(r"^\d+\.\d{2}$")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -16,9 +21,24 @@ def test_listed_in_help(capsys):
     assert "whatif" in capsys.readouterr().out
 
 
-def test_bundled_notebook_ships_with_the_package():
+def test_bundled_notebook_ships_with_the_package(tmp_path):
+    """One copy: notebooks/whatif.ipynb; the package's entry resolves to it and the wheel holds its bytes."""
     path = notebook_path()
-    assert path.is_file() and path.parent.name == "data"
+    repo = Path(__file__).resolve().parents[1]
+    assert path.is_file() and path.resolve() == (repo / "notebooks" / "whatif.ipynb").resolve()
+    src = tmp_path / "src"  # a copy, so the build writes nothing into the checkout (symlinks kept)
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "xlcompliance", "notebooks"):
+        copy = shutil.copytree if (repo / name).is_dir() else shutil.copy2
+        copy(repo / name, src / name, **({"symlinks": True, "ignore": shutil.ignore_patterns("__pycache__")}
+                                         if copy is shutil.copytree else {}))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(src), "-w", str(tmp_path)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )
+    (wheel,) = tmp_path.glob("xlcompliance-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("xlcompliance/notebook/whatif.ipynb") == path.read_bytes()
 
 
 def test_serves_on_loopback_only(tmp_path):

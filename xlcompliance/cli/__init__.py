@@ -53,10 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line for users; --debug for developers
         if args.debug:
             raise
-        from .common import user_error_types
+        from .common import in_flag_words, user_error_types
 
         if isinstance(exc, user_error_types()):
-            print(f"xlcompliance {args.command}: error: {exc}", file=sys.stderr)
+            print(f"xlcompliance {args.command}: error: {in_flag_words(exc)}", file=sys.stderr)
             return 2
         print(
             f"xlcompliance {args.command}: unexpected error: {type(exc).__name__}: {exc} "

@@ -30,9 +30,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..core.assessment import assess
+    from ..core.assessment import assess_orders
     from ..core.monthly import monthly_summary
-    from ..io.outputs import write_table
+    from ..io.outputs import TABLE_SUFFIXES, write_table
 
     using_sample = args.orders is None
     ctx = Context(args, using_sample=using_sample)
@@ -40,14 +40,13 @@ def run(args) -> int:
     penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
     inputs = [orders_path, penalties_path, args.holidays]
     if args.out:  # refuse before the work, not after it
-        if Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
-            raise ValueError(f"--out must end in .csv or .xlsx (got {Path(args.out).name})")
-        check_output(args.out, force=args.force, inputs=inputs)
+        check_output(args.out, suffixes=TABLE_SUFFIXES, force=args.force, inputs=inputs)
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
 
-    assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
-    summary = monthly_summary(assessed, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
+    result = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+    summary = monthly_summary(result, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
+    assessed = result.frame
 
     source = "bundled sample" if using_sample else orders_path.name
     counts = assessed["status"].value_counts()

@@ -32,14 +32,23 @@ def add_output_options(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 
 
-def check_output(out, *, force: bool, inputs) -> None:
-    """Refuse, before any work, an output that is an input, a folder, or exists without ``force``.
-
-    The writer (:func:`~xlcompliance.xlsxio.atomic_write`) checks again when it writes.
-    """
+def check_output(out, *, suffixes: tuple[str, ...], force: bool, inputs) -> None:
+    """Refuse, before any work, an output of another type, an input, a folder, or one that exists
+    without ``--force``. The writer (:func:`~xlcompliance.io.targets.atomic_write`) checks again."""
     from ..io.targets import check_target
 
-    check_target(out, force=force, inputs=[p for p in inputs if p is not None])
+    check_target(out, suffixes=suffixes, force=force, inputs=[p for p in inputs if p is not None])
+
+
+def in_flag_words(exc: BaseException) -> str:
+    """A library error about the output, said with the command's flags."""
+    from ..io.targets import OutputExistsError, OutputTypeError
+
+    if isinstance(exc, OutputTypeError):
+        return f"--out must end in {' or '.join(exc.suffixes)} (got {exc.path.name})"
+    if isinstance(exc, OutputExistsError):
+        return str(exc).replace("(force=True replaces it)", "(use --force to replace it)")
+    return str(exc)
 
 
 class Context:

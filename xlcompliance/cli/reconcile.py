@@ -58,7 +58,7 @@ def format_reconciliation(summary: pd.DataFrame) -> str:
 
 
 def run(args) -> int:
-    from ..core.assessment import assess
+    from ..core.assessment import assess_orders
     from ..core.reconciliation import reconcile
     from ..io.report import write_report
 
@@ -67,8 +67,6 @@ def run(args) -> int:
         raise ValueError("give ORDERS with --penalties/--refunds (or nothing, for the bundled sample)")
     if not using_sample and not args.penalties:
         raise ValueError("--penalties FILE is required with ORDERS")
-    if args.out and Path(args.out).suffix.lower() != ".xlsx":
-        raise ValueError(f"--out must end in .xlsx (got {Path(args.out).name})")
     ctx = Context(args, using_sample=using_sample)
     orders_path = sample_path("orders.csv") if using_sample else Path(args.orders)
     penalties_path = sample_path("penalties.csv") if using_sample else Path(args.penalties)
@@ -77,12 +75,12 @@ def run(args) -> int:
 
     inputs = [orders_path, penalties_path, refunds_path, args.holidays]
     if args.out:  # refuse before the work, not after it (atomic_write checks again when writing)
-        check_output(args.out, force=args.force, inputs=inputs)
+        check_output(args.out, suffixes=(".xlsx",), force=args.force, inputs=inputs)
 
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties")
     refunds = ctx.read(refunds_path, "refunds") if refunds_path else None
-    assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+    assessed = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
     result = reconcile(assessed, penalties, refunds, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
 
     source = "bundled sample" if using_sample else orders_path.name

@@ -38,9 +38,7 @@ def run(args) -> int:
     orders_path = Path(args.orders) if args.orders else sample_path("orders.csv")
     penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
     inputs = [orders_path, penalties_path, args.holidays]
-    if Path(args.out).suffix.lower() != ".xlsx":  # refuse before the work, not after it
-        raise ValueError(f"--out must end in .xlsx (got {Path(args.out).name})")
-    check_output(args.out, force=args.force, inputs=inputs)
+    check_output(args.out, suffixes=(".xlsx",), force=args.force, inputs=inputs)  # before the work
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
     holidays = read_table(args.holidays, kind="holidays", encoding=args.encoding) if args.holidays else None

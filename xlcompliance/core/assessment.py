@@ -1,11 +1,13 @@
 """Order assessment: deadline, status and lateness for a whole export at once.
 
-``assess`` reads the order columns (canonical or alias headers), parses them at the boundary
-into per-row errors, computes deadlines with the one engine, and returns the input as given plus
-SPEC's added columns. One bad row never stops the others.
+``assess`` takes the orders parsed at the boundary (:mod:`~xlcompliance.core.orders`), computes
+deadlines with the one engine, and returns the input as given plus the added columns. One bad row
+never stops the others.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,24 +15,11 @@ import pandas as pd
 from .calendar import Calendar, default_calendar
 from .deadlines import deadlines_from_codes
 from .explain import explanations
-from .headers import canonical_series, require
 from .order_ids import duplicate_errors
-from .parsing import (
-    BLANK,
-    first_errors,
-    parse_channel_codes,
-    parse_counts,
-    parse_datetime,
-    parse_datetimes,
-    parse_method_codes,
-)
-from .rules import CHANNELS, Rules, default_rules
+from .orders import ORDER_COLUMNS, Orders, parse_orders
+from .parsing import first_errors, parse_datetime
+from .rules import Rules, default_rules
 
-ORDER_COLUMNS = (
-    "order_id", "shop", "channel", "method", "paid_at", "listed_at",
-    "last_month_sales", "fulfilled_at", "cancelled_at",
-)
-REQUIRED = ("channel", "paid_at")
 ADDED_COLUMNS = ("rule_set", "eligible", "deadline", "status", "hours_late", "error", "explanation")
 STATUSES = ("on_time", "late", "pending", "cancelled", "error")
 ON_TIME, LATE, PENDING, CANCELLED, ERROR = range(5)
@@ -48,13 +37,36 @@ def resolve_as_of(as_of, rules: Rules) -> pd.Timestamp:
     return parse_datetime(as_of, "as_of", rules.timezone)
 
 
-def _blank_column(n: int):
-    """A column the input lacks: all blank, typed so every parser takes its fast path."""
-    return pd.Series(np.full(n, np.nan))
+@dataclass(eq=False)
+class Assessed:
+    """An assessment with the parsed orders behind it, for callers that go on computing.
+
+    ``frame`` is what :func:`assess` returns; ``orders`` the parsed input it was computed from,
+    so the summary, reconciliation, scenarios and writers never parse the raw columns again.
+    """
+
+    orders: Orders
+    frame: pd.DataFrame
+    as_of: pd.Timestamp
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def is_assessed(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is an output of :func:`assess` (with or without explanations)."""
+    return all(c in frame.columns for c in ADDED_COLUMNS if c != "explanation")
+
+
+def assessed_of(assessed: pd.DataFrame | Assessed, *, rules: Rules | None = None, headers=None) -> Assessed:
+    """An :class:`Assessed` for an assessed frame (its input columns parsed at the boundary, once)."""
+    if isinstance(assessed, Assessed):
+        return assessed
+    return Assessed(parse_orders(assessed, rules=rules, headers=headers), assessed, pd.NaT)
 
 
 def assess(
-    orders: pd.DataFrame,
+    orders: pd.DataFrame | Orders,
     *,
     as_of=None,
     calendar: Calendar | None = None,
@@ -65,8 +77,8 @@ def assess(
     """Assess every order: rule set, eligibility, deadline, status, hours late, error, explanation.
 
     Args:
-        orders: an order table with canonical or alias headers; only ``channel`` and ``paid_at``
-            are required.
+        orders: an order table with canonical or alias headers (only ``channel`` and ``paid_at``
+            are required), or the :class:`Orders` already parsed from one.
         as_of: the moment of assessment (default: now, platform time).
         calendar: holiday windows (default: China's official breaks).
         explain: add the ``explanation`` column; monthly figures do not need it, so callers
@@ -79,68 +91,54 @@ def assess(
     Raises:
         InputFileError: a required column is missing (the message names it and the headers found).
     """
+    return assess_orders(orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, explain=explain).frame
+
+
+def assess_orders(
+    orders: pd.DataFrame | Orders,
+    *,
+    as_of=None,
+    calendar: Calendar | None = None,
+    rules: Rules | None = None,
+    headers: dict | None = None,
+    explain: bool = True,
+) -> Assessed:
+    """:func:`assess`, keeping the parsed orders beside the assessed frame (see :class:`Assessed`)."""
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
-    tz = rules.timezone
-    require(orders, REQUIRED, "orders", headers)
+    if not isinstance(orders, Orders):
+        orders = parse_orders(orders, rules=rules, headers=headers)
     as_of_ts = resolve_as_of(as_of, rules)
-    cols = canonical_series(orders, "orders", headers)
+    frame = orders.frame
+    paid, fulfilled, cancelled = orders.paid_at, orders.fulfilled_at, orders.cancelled_at
     n = len(orders)
-
-    def col(name):
-        series = cols.get(name)
-        return _blank_column(n) if series is None else series.reset_index(drop=True)
-
-    paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz)
-    blank_paid = np.isnat(paid) & (e_paid == None)  # noqa: E711
-    e_paid[blank_paid] = "paid_at is blank"
-    channel, e_channel = parse_channel_codes(col("channel"))
-    e_channel[channel == BLANK] = "channel is blank (expected POP or JIT)"
-    method, e_method = parse_method_codes(col("method"))
-    e_method[channel != CHANNELS.index("JIT")] = None  # method only matters for JIT
-    listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz)
-    sales, e_sales = parse_counts(col("last_month_sales"), "last_month_sales")
-    fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz)
-    cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz)
-
-    ordering = np.full(n, None, dtype=object)
-    have_paid = ~np.isnat(paid)
-    for values, name in ((listed, "listed_at"), (fulfilled, "fulfilled_at"), (cancelled, "cancelled_at")):
-        known = have_paid & ~np.isnat(values)
-        wrong = known & ((values > paid) if name == "listed_at" else (values < paid))
-        word = "after" if name == "listed_at" else "before"
-        for i in np.flatnonzero(wrong):
-            msg = f"{name} {pd.Timestamp(values[i])} is {word} paid_at {pd.Timestamp(paid[i])}"
-            ordering[i] = msg if ordering[i] is None else f"{ordering[i]}; {msg}"
-    duplicates = (
-        duplicate_errors(cols["order_id"]) if "order_id" in cols else np.full(n, None, dtype=object)
-    )
-    error = first_errors(
-        e_paid, e_channel, e_method, e_listed, e_sales, e_fulfilled, e_cancelled, ordering, duplicates
-    )
+    ids = orders.raw("order_id")
+    duplicates = duplicate_errors(ids) if ids is not None else np.full(n, None, dtype=object)
+    error = first_errors(orders.error, duplicates)
     valid = pd.isna(error)
 
-    result = deadlines_from_codes(paid, channel, method, listed, sales, valid, calendar, rules)
+    result = deadlines_from_codes(
+        paid, orders.channel, orders.method, orders.listed_at, orders.last_month_sales, valid, calendar, rules
+    )
     _flag_beyond_excel(result, valid, error)
     deadline = result.deadline
     status, hours_late = order_statuses(deadline, fulfilled, cancelled, valid, as_of_ts)
 
-    out = orders.copy(deep=False)  # copy-on-write: the caller's frame is never modified
+    out = frame.copy(deep=False)  # copy-on-write: the caller's frame is never modified
     names = [rs.name for rs in rules.rule_sets]
     out["rule_set"] = pd.Categorical.from_codes(result.rule_index.astype(np.int64), categories=names)
     out["eligible"] = pd.arrays.BooleanArray(result.eligible.copy(), ~valid)
-    out["deadline"] = pd.Series(deadline, index=orders.index, dtype="datetime64[us]")
+    out["deadline"] = pd.Series(deadline, index=frame.index, dtype="datetime64[us]")
     out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     out["hours_late"] = hours_late
-    out["error"] = pd.Series(error, index=orders.index, dtype=object)  # None where the row is fine
-    if not explain:
-        return out
-    expl = explanations(result, paid, sales, calendar, rules)
-    if (~valid).any():
-        expl = expl.add_categories(pd.unique(error[~valid]))
-        expl[~valid] = error[~valid]
-    out["explanation"] = expl
-    return out
+    out["error"] = pd.Series(error, index=frame.index, dtype=object)  # None where the row is fine
+    if explain:
+        expl = explanations(result, paid, orders.last_month_sales, calendar, rules)
+        if (~valid).any():
+            expl = expl.add_categories(pd.unique(error[~valid]))
+            expl[~valid] = error[~valid]
+        out["explanation"] = expl
+    return Assessed(orders, out, as_of_ts)
 
 
 _LAST_DAY = np.datetime64("9999-12-31", "D")
@@ -185,4 +183,7 @@ def order_statuses(deadline, fulfilled, cancelled, valid, as_of: pd.Timestamp):
     return status, hours
 
 
-__all__ = ["assess", "order_statuses", "ORDER_COLUMNS", "ADDED_COLUMNS", "STATUSES"]
+__all__ = [
+    "ADDED_COLUMNS", "ORDER_COLUMNS", "STATUSES",
+    "Assessed", "assess", "assess_orders", "assessed_of", "is_assessed", "order_statuses",
+]

@@ -8,7 +8,6 @@ in ``data/headers.toml`` maps them to canonical names; users add their own with
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from functools import lru_cache
 from importlib import resources
@@ -16,16 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .text import fold
+
 KINDS = ("orders", "penalties", "refunds", "holidays")
 
 
 class InputFileError(ValueError):
     """A whole input file cannot be used (missing columns, unreadable, empty ...)."""
-
-
-def _fold(text) -> str:
-    text = str(text).replace("（", "(").replace("）", ")")
-    return re.sub(r"[\s_\-]+", "", text).lower()
 
 
 @lru_cache(maxsize=8)
@@ -67,16 +63,16 @@ def header_map(columns, kind: str, headers: dict | None = None) -> dict[str, lis
     table = (headers or load_headers())[kind]
     lookup = {}
     for canonical, aliases in table.items():
-        lookup.setdefault(_fold(canonical), canonical)
+        lookup.setdefault(fold(canonical), canonical)
         for alias in aliases:
-            lookup.setdefault(_fold(alias), canonical)
+            lookup.setdefault(fold(alias), canonical)
     found: dict[str, list] = {}
     for col in columns:
-        canonical = lookup.get(_fold(col))
+        canonical = lookup.get(fold(col))
         if canonical is not None:
             found.setdefault(canonical, []).append(col)
     for canonical, cols in found.items():
-        cols.sort(key=lambda c: _fold(c) != _fold(canonical))
+        cols.sort(key=lambda c: fold(c) != fold(canonical))
     return found
 
 

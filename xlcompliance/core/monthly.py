@@ -12,34 +12,17 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .assessment import CANCELLED, LATE, ON_TIME, PENDING, STATUSES, resolve_as_of
+from .assessment import CANCELLED, LATE, ON_TIME, PENDING, STATUSES, Assessed, resolve_as_of
 from .headers import canonical_series
 from .ledgers import normalize_penalties
 from .money import decimals_column
+from .orders import shop_codes
 from .rules import Rules, default_rules
 
 SUMMARY_COLUMNS = (
     "shop", "month", "assessed", "on_time", "late", "pending", "rate",
     "provisional", "qualifies", "penalties", "refund_due", "refund_due_date",
 )
-
-
-def _shops(series: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row shop codes and the shop name of each code (stripped text, blank for none).
-
-    Text and categorical columns are normalised once per distinct value; object columns (mixed
-    values, where 1 and 1.0 hash alike but read differently) once per row.
-    """
-    if series is None:
-        return np.zeros(n, dtype=np.int64), np.array([""], dtype=object)
-    values = series.reset_index(drop=True)
-    if values.dtype == object:
-        names = np.array(["" if pd.isna(v) else str(v).strip() for v in values], dtype=object)
-        codes, uniques = pd.factorize(names)
-        return codes, np.asarray(uniques, dtype=object)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    names = np.array([str(v).strip() for v in uniques] + [""], dtype=object)
-    return np.where(codes < 0, len(uniques), codes), names
 
 
 def _group_codes(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +52,7 @@ def refund_due_dates(months: pd.PeriodIndex, rules: Rules) -> np.ndarray:
 
 
 def monthly_summary(
-    assessed: pd.DataFrame,
+    assessed: pd.DataFrame | Assessed,
     penalties: pd.DataFrame | None = None,
     *,
     as_of=None,
@@ -79,7 +62,7 @@ def monthly_summary(
     """One row per (shop, month): counts, rate, provisional, qualifies, penalties, refund.
 
     Args:
-        assessed: the output of :func:`assess`.
+        assessed: the output of :func:`assess` (or the :class:`Assessed` of ``assess_orders``).
         penalties: a penalty statement (``shop, order_id, channel, amount, deducted_at``).
         as_of: the moment of the summary (default: now, platform time).
 
@@ -88,11 +71,17 @@ def monthly_summary(
     """
     rules = rules or default_rules()
     as_of_ts = resolve_as_of(as_of, rules)
+    if isinstance(assessed, Assessed):
+        codes_of_shops, shop_names = assessed.orders.shop_codes
+        assessed = assessed.frame
+    else:
+        codes_of_shops = None
     missing = [c for c in ("deadline", "status") if c not in assessed.columns]
     if missing:
         raise ValueError(f"monthly_summary takes the output of assess(); missing {', '.join(missing)}")
-    n = len(assessed)
-    shop_codes, shop_names = _shops(canonical_series(assessed, "orders", headers).get("shop"), n)
+    if codes_of_shops is None:
+        shop_column = canonical_series(assessed, "orders", headers).get("shop")
+        codes_of_shops, shop_names = shop_codes(shop_column, len(assessed))
     deadline = assessed["deadline"].to_numpy(dtype="datetime64[us]")
     status = np.asarray(pd.Categorical(assessed["status"], categories=list(STATUSES)).codes)
     has_month = ~np.isnat(deadline) & (status >= 0)
@@ -100,7 +89,7 @@ def monthly_summary(
     month = deadline[has_month].astype("datetime64[M]").astype(np.int64)
     first = int(month.min()) if len(month) else 0
     span = int(month.max()) - first + 1 if len(month) else 1
-    codes, groups = _group_codes(shop_codes[has_month] * span + (month - first), len(shop_names) * span)
+    codes, groups = _group_codes(codes_of_shops[has_month] * span + (month - first), len(shop_names) * span)
     status = status[has_month]
     frame = pd.DataFrame({
         "shop": shop_names[groups // span],

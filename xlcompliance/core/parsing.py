@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .rules import CHANNELS, METHODS
+from .text import fold
 
 US_PER_SECOND = 1_000_000
 US_PER_DAY = 86_400 * US_PER_SECOND
@@ -274,6 +275,41 @@ def parse_datetime(value, field: str, tz: str = "Asia/Shanghai", required: bool 
     return pd.Timestamp(out[0])
 
 
+# --- months ------------------------------------------------------------------------------------
+
+
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
+def parse_months(values, field: str = "month", tz: str | None = None) -> tuple[pd.PeriodIndex, np.ndarray]:
+    """``YYYY-MM`` / ``2024年4月`` text, Periods, or any date the date parser takes -> monthly Periods.
+
+    Anything else (e.g. "April" with no year) is an error, never a guess.
+    """
+    s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    obj = s.astype(object).to_numpy()
+    out = np.full(len(obj), pd.NaT, dtype=object)
+    errors = np.full(len(obj), None, dtype=object)
+    rest = []
+    for i, v in enumerate(obj):
+        if isinstance(v, pd.Period):
+            out[i] = v.asfreq("M")
+            continue
+        match = _MONTH_TEXT.match(v.strip()) if isinstance(v, str) else None
+        if match and 1 <= int(match.group(2)) <= 12:
+            out[i] = pd.Period(year=int(match.group(1)), month=int(match.group(2)), freq="M")
+        else:
+            rest.append(i)
+    if rest:
+        when, errs = parse_datetimes(obj[rest], field, *((tz,) if tz else ()))
+        for k, i in enumerate(rest):
+            if np.isnat(when[k]):
+                errors[i] = f"{field}: not a month (YYYY-MM): {obj[i]!r}"
+            else:
+                out[i] = pd.Period(pd.Timestamp(when[k]), "M")
+    return pd.PeriodIndex(list(out), freq="M"), errors
+
+
 # --- counts ---------------------------------------------------------------------------------
 
 
@@ -337,15 +373,11 @@ def _value_aliases() -> dict[str, dict[str, str]]:
     for kind in ("channel_values", "method_values"):
         table = {}
         for canonical, aliases in doc[kind].items():
-            table[_fold(canonical)] = canonical
+            table[fold(canonical)] = canonical
             for alias in aliases:
-                table[_fold(alias)] = canonical
+                table[fold(alias)] = canonical
         out[kind] = table
     return out
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"[\s_\-]+", "", str(text)).lower()
 
 
 BLANK, UNKNOWN = -1, -2  # choice codes that are not an index into the allowed names
@@ -368,7 +400,7 @@ def parse_choice_codes(values, field: str, kind: str, names: tuple[str, ...], al
             mapped.append(BLANK)
             messages.append(None)
             continue
-        hit = table.get(_fold(u)) if isinstance(u, str) else None
+        hit = table.get(fold(u)) if isinstance(u, str) else None
         if hit is None:
             is_error = is_excel_error_text(u) or isinstance(u, ExcelError)
             what = f"Excel error value {u}" if is_error else _describe(u)

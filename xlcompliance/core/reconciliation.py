@@ -15,12 +15,11 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .assessment import resolve_as_of
-from .headers import canonical_series
+from .assessment import Assessed, assessed_of, resolve_as_of
 from .ledgers import normalize_penalties, normalize_refunds
 from .money import decimals_column
 from .monthly import SUMMARY_COLUMNS, margins, month_end, monthly_summary
-from .parsing import first_errors, parse_channels, parse_datetimes
+from .parsing import first_errors
 from .rules import Rules, default_rules
 
 RECONCILE_COLUMNS = SUMMARY_COLUMNS + (
@@ -65,13 +64,6 @@ class Reconciliation:
     as_of: pd.Timestamp
     threshold: Fraction
 
-
-
-def _text(series: pd.Series | None, n: int) -> np.ndarray:
-    if series is None:
-        return np.full(n, "", dtype=object)
-    values = series.reset_index(drop=True).astype(object).to_numpy()
-    return np.array(["" if pd.isna(v) else str(v).strip() for v in values], dtype=object)
 
 
 def _ts(value) -> str:
@@ -192,32 +184,21 @@ def refund_statuses(due_cents, received_cents, due_date, as_of) -> pd.Categorica
     return pd.Categorical.from_codes(status, categories=list(REFUND_STATUSES))
 
 
-def _orders(assessed: pd.DataFrame, rules: Rules, headers) -> dict:
+def _orders(assessed: Assessed) -> dict:
     """The order side of the matching: first row per order id and the fields shown as evidence."""
-    n = len(assessed)
-    cols = canonical_series(assessed, "orders", headers)
-    ids = _text(cols.get("order_id"), n)
+    orders, frame = assessed.orders, assessed.frame
+    ids = orders.order_ids
     first = (ids != "") & ~pd.Series(ids).duplicated().to_numpy()
-    channel, _ = parse_channels(cols["channel"].reset_index(drop=True)) if "channel" in cols else (
-        np.full(n, None, dtype=object), None)
-    fulfilled, _ = parse_datetimes(
-        cols["fulfilled_at"].reset_index(drop=True) if "fulfilled_at" in cols else [None] * n,
-        "fulfilled_at", rules.timezone,
-    )
-    cancelled, _ = parse_datetimes(
-        cols["cancelled_at"].reset_index(drop=True) if "cancelled_at" in cols else [None] * n,
-        "cancelled_at", rules.timezone,
-    )
     return {
         "index": pd.Index(ids[first]),
         "positions": np.flatnonzero(first),
-        "shop": _text(cols.get("shop"), n),
-        "channel": np.asarray(channel, dtype=object),
-        "status": assessed["status"].astype(object).to_numpy(),
-        "deadline": assessed["deadline"].to_numpy(dtype="datetime64[us]"),
-        "fulfilled": np.asarray(fulfilled, dtype="datetime64[us]"),
-        "cancelled": np.asarray(cancelled, dtype="datetime64[us]"),
-        "hours_late": assessed["hours_late"].to_numpy(dtype=float),
+        "shop": orders.shops,
+        "channel": orders.channel_names,
+        "status": frame["status"].astype(object).to_numpy(),
+        "deadline": frame["deadline"].to_numpy(dtype="datetime64[us]"),
+        "fulfilled": orders.fulfilled_at,
+        "cancelled": orders.cancelled_at,
+        "hours_late": frame["hours_late"].to_numpy(dtype=float),
     }
 
 
@@ -333,7 +314,7 @@ def _appeals(detail: pd.DataFrame, evidence: np.ndarray) -> pd.DataFrame:
 
 
 def reconcile(
-    assessed: pd.DataFrame,
+    assessed: pd.DataFrame | Assessed,
     penalties: pd.DataFrame | None,
     refunds: pd.DataFrame | None = None,
     *,
@@ -344,7 +325,7 @@ def reconcile(
     """Reconcile the penalty statement and the refunds received against the on-time rate.
 
     Args:
-        assessed: the output of :func:`assess`.
+        assessed: the output of :func:`assess` (or the :class:`Assessed` of ``assess_orders``).
         penalties: the penalty statement (``shop, order_id, channel, amount, deducted_at``
             [, ``currency``]; English or Chinese headers).
         refunds: the refunds received (``shop, month, amount, received_at`` [, ``currency``]).
@@ -361,6 +342,7 @@ def reconcile(
     ``.penalties`` / ``.refunds``, and announced with one warning.
     """
     rules = rules or default_rules()
+    assessed = assessed_of(assessed, rules=rules, headers=headers)
     places = rules.money_decimals
     as_of_ts = resolve_as_of(as_of, rules)
     as_of64 = np.datetime64(as_of_ts.as_unit("us").to_datetime64(), "us")
@@ -394,7 +376,7 @@ def reconcile(
     summary = summary[list(RECONCILE_COLUMNS)]
     summary.attrs = {"as_of": as_of_ts}
 
-    detail, evidence = _penalty_detail(pen, _orders(assessed, rules, headers), summary, places, as_of_ts)
+    detail, evidence = _penalty_detail(pen, _orders(assessed), summary, places, as_of_ts)
     appeals = _appeals(detail, evidence)
     refunds_out = _refund_detail(ref, counted, places)
 

@@ -18,13 +18,13 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .assessment import assess, resolve_as_of
+from .assessment import Assessed, assess, assessed_of, resolve_as_of
 from .calendar import Calendar, default_calendar
-from .headers import canonical_columns, canonical_series
+from .headers import canonical_columns
 from .ledgers import normalize_penalties
 from .money import to_cents
 from .monthly import margins, monthly_summary
-from .parsing import parse_counts, parse_datetimes
+from .parsing import parse_months
 from .rules import Rules, default_rules
 
 TIME_INPUTS = ("paid_at", "listed_at", "fulfilled_at", "cancelled_at")
@@ -131,11 +131,12 @@ class WhatIf:
 
 
 def parse_month(month) -> pd.Period:
-    """A month as ``pd.Period('YYYY-MM')``; raises ``ValueError`` naming ``month``."""
-    try:
-        return pd.Period(month, freq="M")
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"month: not a month (YYYY-MM): {month!r}") from exc
+    """A month as ``pd.Period('YYYY-MM')`` (see :func:`~xlcompliance.core.parsing.parse_months`);
+    raises ``ValueError`` naming ``month``."""
+    months, errors = parse_months([month])
+    if errors[0] is not None or months[0] is pd.NaT:
+        raise ValueError(errors[0] or f"month: not a month (YYYY-MM): {month!r}")
+    return months[0]
 
 
 def penalty_cents(amount, rules: Rules) -> int | None:
@@ -156,40 +157,28 @@ def _cents_text(cents: int, decimals: int) -> str:
     return str(Decimal(cents).scaleb(-decimals))
 
 
-def order_inputs(assessed: pd.DataFrame, *, shop=None, rules: Rules, headers=None) -> pd.DataFrame:
+def order_inputs(assessed: pd.DataFrame | Assessed, *, shop=None, rules: Rules, headers=None) -> pd.DataFrame:
     """The canonical, parsed inputs of the valid rows of ``assessed`` (optionally one shop).
 
-    Date-times become ``datetime64[us]``, ``last_month_sales`` a float (NaN = unknown); the
-    frame's index is the row's position in ``assessed``.
+    Taken from the orders parsed at the boundary: channel and method as their canonical names
+    (``POP``/``JIT``, ``pickup``/``self``, whatever alias the export used), date-times as
+    ``datetime64[us]``, ``last_month_sales`` a float (NaN = unknown). The frame's index is the
+    row's position in ``assessed``.
     """
-    valid = (assessed["status"].astype(object) != "error").to_numpy() & assessed[
-        "deadline"
-    ].notna().to_numpy()
-    cols = canonical_series(assessed, "orders", headers)
-    n = len(assessed)
-    out = {}
-    for name in TEXT_INPUTS:
-        s = cols.get(name)
-        values = np.full(n, None, dtype=object) if s is None else s.astype(object).to_numpy()
-        out[name] = np.array([None if pd.isna(v) else str(v).strip() for v in values], dtype=object)
-    if cols.get("shop") is None:
-        out["shop"] = np.full(n, "", dtype=object)
-    for name in TIME_INPUTS:
-        s = cols.get(name)
-        out[name] = (
-            np.full(n, np.datetime64("NaT", "us"))
-            if s is None
-            else parse_datetimes(s, name, rules.timezone)[0]
-        )
-    s = cols.get("last_month_sales")
-    out["last_month_sales"] = (
-        np.full(n, np.nan) if s is None else parse_counts(s, "last_month_sales")[0]
-    )
-    frame = pd.DataFrame(out)
-    for name in TIME_INPUTS:
-        frame[name] = frame[name].astype("datetime64[us]")
-    keep = valid & ((frame["shop"].fillna("") == shop).to_numpy() if shop is not None else True)
-    return frame[keep]
+    assessed = assessed_of(assessed, rules=rules, headers=headers)
+    orders, frame = assessed.orders, assessed.frame
+    valid = (frame["status"].astype(object) != "error").to_numpy() & frame["deadline"].notna().to_numpy()
+    ids = orders.order_ids
+    inputs = pd.DataFrame({
+        "order_id": np.where(ids == "", None, ids),
+        "shop": orders.shops,
+        "channel": orders.channel_names,
+        "method": orders.method_names,
+        **{name: getattr(orders, name) for name in TIME_INPUTS},
+        "last_month_sales": orders.last_month_sales,
+    })
+    keep = valid & ((inputs["shop"] == shop).to_numpy() if shop is not None else True)
+    return inputs[keep]
 
 
 def _run(inputs: pd.DataFrame, as_of, calendar, rules) -> pd.DataFrame:
@@ -275,7 +264,7 @@ def _extras(
 
 
 def what_if(
-    assessed: pd.DataFrame,
+    assessed: pd.DataFrame | Assessed,
     penalties: pd.DataFrame | None = None,
     *,
     shop: str,
@@ -325,7 +314,8 @@ def what_if(
     curve_max = max(20 if curve_max is None else int(curve_max), levers.extra_late)
     notes: list[str] = []
 
-    base = order_inputs(assessed, shop=shop, rules=rules, headers=headers).reset_index(drop=True)
+    assessed = assessed_of(assessed, rules=rules, headers=headers)
+    base = order_inputs(assessed, shop=shop, rules=rules).reset_index(drop=True)
     before = _run(base, as_of, calendar, rules)
 
     # 1. inputs the levers rewrite directly
@@ -338,9 +328,7 @@ def what_if(
     paid = changed["paid_at"].to_numpy(dtype="datetime64[us]")
     for channel, hours in (("POP", levers.pop_shift_hours), ("JIT", levers.jit_shift_hours)):
         if hours:
-            rows = (changed["channel"].str.upper() == channel).to_numpy(dtype=bool) & ~np.isnat(
-                fulfilled
-            )
+            rows = (changed["channel"] == channel).to_numpy(dtype=bool) & ~np.isnat(fulfilled)
             shift = np.timedelta64(int(round(float(hours) * 3600 * 10**6)), "us")
             fulfilled[rows] = np.maximum(fulfilled[rows] + shift, paid[rows])
     changed["fulfilled_at"] = fulfilled
@@ -475,7 +463,7 @@ def _curve(final, is_extra, extra_rank, shop, month, curve_max, as_of, rules) ->
 
 
 def priority_list(
-    assessed: pd.DataFrame,
+    assessed: pd.DataFrame | Assessed,
     *,
     as_of=None,
     calendar: Calendar | None = None,
@@ -492,7 +480,9 @@ def priority_list(
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
     as_of = resolve_as_of(as_of, rules)
-    inputs = order_inputs(assessed, rules=rules, headers=headers)
+    assessed = assessed_of(assessed, rules=rules, headers=headers)
+    inputs = order_inputs(assessed, rules=rules)
+    assessed = assessed.frame
     status = assessed["status"].astype(object).to_numpy()[inputs.index]
     pending = status == "pending"
     deadline = assessed["deadline"].to_numpy(dtype="datetime64[us]")[inputs.index]
@@ -517,8 +507,8 @@ def priority_list(
     frame = pd.DataFrame(
         {
             "order_id": todo["order_id"].to_numpy(dtype=object),
-            "shop": todo["shop"].fillna("").to_numpy(dtype=object),
-            "channel": todo["channel"].str.upper().to_numpy(dtype=object),
+            "shop": todo["shop"].to_numpy(dtype=object),
+            "channel": todo["channel"].to_numpy(dtype=object),
             "method": todo["method"].to_numpy(dtype=object),
             "paid_at": todo["paid_at"].to_numpy(dtype="datetime64[us]"),
             "deadline": deadline[pending],

@@ -20,9 +20,10 @@ import pandas as pd
 from ..core.assessment import STATUSES, assess, order_statuses, resolve_as_of
 from ..core.calendar import Calendar, default_calendar
 from ..core.headers import header_map
-from ..core.ledgers import parse_months
 from ..core.monthly import monthly_summary as _monthly_summary
+from ..core.parsing import parse_months
 from ..core.rules import default_rules
+from ..core.text import fold
 from . import values as xv
 
 __all__ = [
@@ -303,10 +304,6 @@ def deadline_explain(
 # --- shop-months: one assess()/monthly_summary() call ----------------------------------------
 
 
-def _fold(text) -> str:
-    return re.sub(r"[\s_\-]+", "", str(text)).lower()
-
-
 def _frame(block: np.ndarray, kinds: np.ndarray | None = None) -> pd.DataFrame:
     """A clean block with a header row as a frame of its cells.
 
@@ -346,7 +343,7 @@ def _assessed_table(orders, as_of, holidays) -> pd.DataFrame:
     if not len(rows):
         raise ValueError("orders: the range is empty")
     width = rows.shape[1]
-    folded = {_fold(h): i for i, h in enumerate(rows[0]) if isinstance(h, str)}
+    folded = {fold(h): i for i, h in enumerate(rows[0]) if isinstance(h, str)}
     known = header_map([str(h) for h in rows[0]], "orders")
     if "deadline" in folded and "status" in folded:  # an assessed table: use its statuses
         frame = _frame(rows)

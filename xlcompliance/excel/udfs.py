@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import xlwings as xw
 
+from ..io.outputs import DATETIME_FORMAT
 from . import functions as fn
 from .functions import ARGUMENT_HELP
 
 __all__ = fn.__all__
-
-DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def _args(*names: str):
@@ -38,7 +37,7 @@ _STATUS_ARGS = (
 
 @xw.func
 @_args("paid_at", "listed_at", "last_month_sales", "holidays")
-@xw.ret(date_format=DATE_FORMAT)
+@xw.ret(date_format=DATETIME_FORMAT)
 def pop_deadline(paid_at, listed_at=None, last_month_sales=None, holidays=None):
     """Deadline for a POP order's first carrier scan (上网), platform time. Cells or columns."""
     return fn.pop_deadline(paid_at, listed_at, last_month_sales, holidays)
@@ -46,7 +45,7 @@ def pop_deadline(paid_at, listed_at=None, last_month_sales=None, holidays=None):
 
 @xw.func
 @_args("paid_at", "method", "listed_at", "last_month_sales", "holidays")
-@xw.ret(date_format=DATE_FORMAT)
+@xw.ret(date_format=DATETIME_FORMAT)
 def jit_arrival(paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None):
     """Deadline for a JIT order: pickup scan (上门揽收) or warehouse arrival (自寄)."""
     return fn.jit_arrival(paid_at, method, listed_at, last_month_sales, holidays)
@@ -54,7 +53,7 @@ def jit_arrival(paid_at, method=None, listed_at=None, last_month_sales=None, hol
 
 @xw.func
 @_args("channel", "paid_at", "method", "listed_at", "last_month_sales", "holidays")
-@xw.ret(date_format=DATE_FORMAT)
+@xw.ret(date_format=DATETIME_FORMAT)
 def order_deadline(channel, paid_at, method=None, listed_at=None, last_month_sales=None, holidays=None):
     """Deadline of any order, POP or JIT, platform time. Cells or whole columns."""
     return fn.order_deadline(channel, paid_at, method, listed_at, last_month_sales, holidays)
@@ -101,7 +100,7 @@ def qualifies(orders, month, as_of=None, shop=None, holidays=None):
 
 @xw.func
 @_args("orders", "penalties", "month", "as_of", "shop", "holidays")
-@xw.ret(date_format=DATE_FORMAT)
+@xw.ret(date_format=DATETIME_FORMAT)
 def refund_due(orders, penalties, month, as_of=None, shop=None, holidays=None):
     """Penalty refund due for a shop-month and its due date (two cells: amount, due by)."""
     return fn.refund_due(orders, penalties, month, as_of, shop, holidays)
@@ -109,7 +108,7 @@ def refund_due(orders, penalties, month, as_of=None, shop=None, holidays=None):
 
 @xw.func
 @_args("orders", "penalties", "as_of", "holidays")
-@xw.ret(date_format=DATE_FORMAT)
+@xw.ret(date_format=DATETIME_FORMAT)
 def monthly_summary(orders, penalties=None, as_of=None, holidays=None):
     """Per shop-month: assessed, on time, late, pending, rate, qualifies, refund due (spills)."""
     return fn.monthly_summary(orders, penalties, as_of, holidays)

@@ -19,7 +19,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from .targets import atomic_write
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"  # how every workbook we write shows a date-time
+TABLE_SUFFIXES = (".csv", ".xlsx")
 
 
 def neutralise(value):
@@ -205,17 +206,14 @@ def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sh
                 money_columns=()) -> Path:
     """Write one frame as CSV (UTF-8 with BOM, for Excel) or formatted xlsx, atomically."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValueError(f"--out must end in .csv or .xlsx (got {path.name})")
 
     def write(tmp: Path) -> None:
-        if suffix == ".csv":
+        if path.suffix.lower() == ".csv":
             write_csv(safe_frame(frame), tmp)
         else:
             write_sheets(tmp, {sheet: frame}, money_columns)
 
-    return atomic_write(path, write, force=force, inputs=inputs)
+    return atomic_write(path, write, suffixes=TABLE_SUFFIXES, force=force, inputs=inputs)
 
 
 __all__ = ["neutralise", "excel_text", "safe_frame", "write_csv", "write_sheets", "write_table"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .outputs import neutralise, write_sheets
-from .targets import atomic_write
+from .targets import atomic_write, check_target
 
 SHEETS = ("Summary", "Appeals", "Penalties", "Refunds", "Chart")
 
@@ -66,9 +66,7 @@ def _add_chart(path: Path, table: pd.DataFrame) -> None:
 
 def write_report(result, path, *, force: bool = False, inputs=()) -> Path:
     """Write ``result`` (a :class:`Reconciliation`) as a formatted xlsx report, atomically."""
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise ValueError(f"the report must be an .xlsx file (got {path.name})")
+    path = check_target(path, suffixes=(".xlsx",), force=force, inputs=inputs)  # before any work
     from ..core.reconciliation import MONEY_COLUMNS
 
     table = chart_table(result.summary, result.threshold)
@@ -85,4 +83,4 @@ def write_report(result, path, *, force: bool = False, inputs=()) -> Path:
         write_sheets(tmp, sheets, MONEY_COLUMNS)
         _add_chart(tmp, table)
 
-    return atomic_write(path, write, force=force, inputs=inputs)
+    return atomic_write(path, write, suffixes=(".xlsx",), force=force, inputs=inputs)

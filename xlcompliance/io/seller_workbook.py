@@ -19,23 +19,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.assessment import ORDER_COLUMNS, assess
+from ..core.assessment import Assessed, assess_orders
 from ..core.calendar import Calendar
 from ..core.headers import canonical_series, header_map
 from ..core.money import to_cents
 from ..core.monthly import monthly_summary
-from ..core.parsing import parse_counts, parse_datetimes
+from ..core.orders import DATETIME_FIELDS, ORDER_COLUMNS
+from ..core.parsing import parse_datetimes
 from ..core.rules import Rules, default_rules
-from .outputs import excel_text
-from .targets import atomic_write
+from .outputs import DATETIME_FORMAT, excel_text
+from .targets import atomic_write, check_target
 
 WORKBOOK_NAME = "xlcompliance-seller.xlsx"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT = "#,##0.00"
 HOLIDAY_ROWS = 200  # the Holidays range the formulas read (header + room for windows)
 ADDED = ("deadline", "status", "hours_late")
-_DATETIME_FIELDS = ("paid_at", "listed_at", "fulfilled_at", "cancelled_at")
 _SUMMARY_HEADER = ("shop", "month", "on_time_rate", "qualifies", "refund_due", "refund_due_by")
 _SUMMARY_FIRST = 4  # first data row of the Summary table (row 1 as-of, row 3 header)
 
@@ -84,27 +83,27 @@ class _Sheet:
         self.arrays.append((row, col, row + max(height, 1) - 1, col + width - 1, text, values))
 
 
-def _orders_sheet(orders: pd.DataFrame, assessed: pd.DataFrame, rules: Rules, headers) -> tuple:
-    """Canonical columns A..I as given (dates as real dates), then the three formula columns."""
+def _orders_sheet(result: Assessed) -> tuple:
+    """Canonical columns A..I as given (dates and counts as real values where they parse), then the
+    three formula columns; values come from the orders parsed at the boundary."""
     sheet = _Sheet("Orders")
-    cols = canonical_series(orders, "orders", headers)
-    used = {c for names in header_map(orders.columns, "orders", headers).values() for c in names}
-    extra = [c for c in orders.columns if c not in used]
+    orders, assessed = result.orders, result.frame
+    extra = [c for c in orders.frame.columns if c not in orders.headers_used]
     n = len(orders)
     names = list(ORDER_COLUMNS) + list(ADDED) + [str(c) for c in extra]
     for j, name in enumerate(names, start=1):
         sheet.put(1, j, name)
     sheet.bold_rows.add(1)
     for j, name in enumerate(ORDER_COLUMNS, start=1):
-        raw = cols.get(name)
+        raw = orders.raw(name)
         raw = [None] * n if raw is None else raw.astype(object).tolist()
-        if name in _DATETIME_FIELDS:
-            parsed, errors = parse_datetimes(pd.Series(raw, dtype=object), name, rules.timezone)
+        if name in DATETIME_FIELDS:
+            parsed, errors = getattr(orders, name), orders.field_errors[name]
             values = [p if e is None and not np.isnat(p) else r for p, e, r in zip(parsed, errors, raw, strict=True)]
             sheet.formats[j] = DATETIME_FORMAT
             sheet.widths[j] = 20
         elif name == "last_month_sales":
-            counts, errors = parse_counts(pd.Series(raw, dtype=object), name)
+            counts, errors = orders.last_month_sales, orders.field_errors[name]
             values = [
                 int(c) if e is None and not np.isnan(c) else r for c, e, r in zip(counts, errors, raw, strict=True)
             ]
@@ -115,7 +114,7 @@ def _orders_sheet(orders: pd.DataFrame, assessed: pd.DataFrame, rules: Rules, he
         for i, v in enumerate(values, start=2):
             sheet.put(i, j, v)
     for k, col in enumerate(extra, start=len(ORDER_COLUMNS) + len(ADDED) + 1):
-        for i, v in enumerate(orders[col].astype(object).tolist(), start=2):
+        for i, v in enumerate(orders.frame[col].astype(object).tolist(), start=2):
             sheet.put(i, k, v if isinstance(v, str) or v is None or not pd.isna(v) else None)
         sheet.widths[k] = max(10, min(40, len(str(col)) + 2))
 
@@ -393,10 +392,11 @@ def build_sheets(
     """Lay out every sheet; cached formula values come from one engine run."""
     rules = rules or default_rules()
     calendar = Calendar.from_frame(holidays, rules=rules) if holidays is not None else Calendar(rules=rules)
-    assessed = assess(orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers)
-    summary = monthly_summary(assessed, penalties, as_of=as_of, rules=rules, headers=headers)
+    result = assess_orders(orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers)
+    summary = monthly_summary(result, penalties, as_of=as_of, rules=rules, headers=headers)
     as_of_ts = summary.attrs["as_of"]
-    orders_sheet, orders_ref = _orders_sheet(orders, assessed, rules, headers)
+    assessed = result.frame
+    orders_sheet, orders_ref = _orders_sheet(result)
     penalties_sheet, penalties_ref = _penalties_sheet(penalties, rules)
     paid = assessed["deadline"].dropna()
     years = (int(paid.min().year), int(paid.max().year)) if len(paid) else (as_of_ts.year, as_of_ts.year)
@@ -517,8 +517,6 @@ def write_workbook(
     path, orders, penalties=None, holidays=None, *, as_of, rules=None, headers=None, force: bool = False, inputs=()
 ) -> Path:
     """Build the seller workbook and write it atomically (never over an input file)."""
+    path = check_target(path, suffixes=(".xlsx",), force=force, inputs=inputs)  # before any work
     sheets = build_sheets(orders, penalties, holidays, as_of=as_of, rules=rules, headers=headers)
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise ValueError(f"--out must end in .xlsx (got {path.name})")
-    return atomic_write(path, lambda tmp: _save(sheets, tmp), force=force, inputs=inputs)
+    return atomic_write(path, lambda tmp: _save(sheets, tmp), suffixes=(".xlsx",), force=force, inputs=inputs)

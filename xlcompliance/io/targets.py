@@ -13,12 +13,24 @@ from pathlib import Path
 
 
 class OutputExistsError(FileExistsError):
-    """The output file exists and ``force`` was not given."""
+    """The output file exists and ``force`` was not given (or it is an input, or a folder)."""
 
 
-def check_target(path, *, force: bool = False, inputs=()) -> Path:
-    """Refuse an output that is an input (always), a folder, or an existing file unless ``force``."""
+class OutputTypeError(ValueError):
+    """The output's file type is not one the writer makes."""
+
+    def __init__(self, path: Path, suffixes: tuple[str, ...]):
+        self.path, self.suffixes = path, suffixes
+        super().__init__(f"{path.name}: the output must be a {' or '.join(suffixes)} file")
+
+
+def check_target(path, *, suffixes: tuple[str, ...] = (), force: bool = False, inputs=()) -> Path:
+    """Refuse an output of another type than ``suffixes``, one that is an input (always), a folder,
+    or an existing file unless ``force``. Writers call it through :func:`atomic_write`; a caller
+    may call it first to refuse before any work."""
     path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise OutputTypeError(path, tuple(suffixes))
     target = path.resolve()
     for src in inputs:
         if src is None:
@@ -31,7 +43,7 @@ def check_target(path, *, force: bool = False, inputs=()) -> Path:
     if path.is_dir():
         raise OutputExistsError(f"{path}: is a folder; give a file name")
     if path.exists() and not force:
-        raise OutputExistsError(f"{path}: already exists (use --force to replace it)")
+        raise OutputExistsError(f"{path}: already exists (force=True replaces it)")
     parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
     if parent is not None and not parent.is_dir():
         raise OutputExistsError(f"{path}: {parent} is a file, not a folder")
@@ -44,16 +56,19 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path, write: Callable[[Path], None], *, force: bool = False, inputs=()) -> Path:
+def atomic_write(
+    path, write: Callable[[Path], None], *, suffixes: tuple[str, ...] = (), force: bool = False, inputs=()
+) -> Path:
     """Write via ``write(tmp_path)`` into a temporary file beside ``path``, then rename.
 
     Args:
         path: the final output.
         write: writes the whole output to the path it is given.
+        suffixes: the file types the writer makes (see :func:`check_target`).
         force: replace an existing output.
         inputs: input files; writing over any of them is always refused.
     """
-    path = check_target(path, force=force, inputs=inputs)
+    path = check_target(path, suffixes=suffixes, force=force, inputs=inputs)
     path.parent.mkdir(parents=True, exist_ok=True)
     # mkstemp makes the file private (0600): give the output the mode a new file would get (or
     # the replaced file's), so colleagues who could read the old report can read the new one

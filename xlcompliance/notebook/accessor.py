@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.assessment import ADDED_COLUMNS, assess
+from ..core.assessment import Assessed, assess, assess_orders, is_assessed
 from ..core.monthly import monthly_summary
-
-
-def is_assessed(frame: pd.DataFrame) -> bool:
-    """Whether ``frame`` is an output of :func:`~xlcompliance.assess`."""
-    return all(c in frame.columns for c in ADDED_COLUMNS)
 
 
 @pd.api.extensions.register_dataframe_accessor("xlc")
@@ -24,11 +19,12 @@ class XlcAccessor:
     def __init__(self, frame: pd.DataFrame):
         self._frame = frame
 
-    def _assessed(self, as_of, kwargs) -> pd.DataFrame:
+    def _assessed(self, as_of, kwargs) -> pd.DataFrame | Assessed:
+        """This table if it is already assessed, else its assessment (orders parsed once)."""
         if is_assessed(self._frame):
             return self._frame
         keys = ("calendar", "rules", "headers")
-        return assess(self._frame, as_of=as_of, **{k: kwargs[k] for k in keys if k in kwargs})
+        return assess_orders(self._frame, as_of=as_of, **{k: kwargs[k] for k in keys if k in kwargs})
 
     def assess(self, *, as_of=None, calendar=None, rules=None, headers=None) -> pd.DataFrame:
         """:func:`xlcompliance.assess` on this table."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.assessment import assess, now_platform, resolve_as_of
+from ..core.assessment import assess_orders, now_platform, resolve_as_of
 from ..core.calendar import Calendar, default_calendar
 from ..core.monthly import margins, monthly_summary
 from ..core.rules import Rules, default_rules
@@ -411,12 +411,12 @@ class WhatIfApp:
         """Assess ``orders`` (the baseline), fill the shop/month choices and recompute."""
         as_of = resolve_as_of(as_of, self.rules) if as_of is not None else now_platform(self.rules)
         engine = {"calendar": self.calendar, "rules": self.rules, "headers": self.headers}
-        assessed = assess(orders, as_of=as_of, **engine)
-        summary = monthly_summary(assessed, penalties, as_of=as_of, rules=self.rules, headers=self.headers)
-        priority = priority_list(assessed, as_of=as_of, **engine)
+        result = assess_orders(orders, as_of=as_of, **engine)
+        summary = monthly_summary(result, penalties, as_of=as_of, rules=self.rules, headers=self.headers)
+        priority = priority_list(result, as_of=as_of, **engine)
         # all computed: only now replace the app's data (a failed load leaves it as it was)
         self.orders, self.penalties, self.source, self.as_of = orders, penalties, source, as_of
-        self.assessed, self.summary, self.priority = assessed, summary, priority
+        self.result, self.assessed, self.summary, self.priority = result, result.frame, summary, priority
         counts = self.assessed["status"].value_counts()
         self.title.value = (
             f"<p><b>{html.escape(source)}</b>: {len(self.assessed)} orders "
@@ -546,7 +546,7 @@ class WhatIfApp:
         try:
             levers = self.current_levers()
             result = what_if(
-                self.assessed,
+                self.result,
                 self.penalties,
                 shop=self.shop.value,
                 month=self.month.value,

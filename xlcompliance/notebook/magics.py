@@ -15,9 +15,8 @@ import shlex
 
 import pandas as pd
 
-from ..core.assessment import STATUSES, assess
+from ..core.assessment import STATUSES, assess, is_assessed
 from ..core.parsing import parse_methods
-from .accessor import is_assessed
 
 STATUS_COLOURS = {
     "on_time": "#2ca02c",

@@ -1,0 +1,190 @@
+"""The order boundary: raw order columns parsed once into typed arrays and per-row errors.
+
+:func:`parse_orders` is the only place that reads an order table's headers and parses its text.
+Everything downstream (assessment, monthly summary, reconciliation, scenarios, the workbook
+writers, the Excel functions) consumes the :class:`Orders` it returns, or the :class:`Assessed`
+pair built from it, so a value can never be read one way in one place and another way in another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .headers import canonical_series, header_map, require
+from .parsing import (
+    BLANK,
+    choice_names,
+    first_errors,
+    parse_channel_codes,
+    parse_counts,
+    parse_datetimes,
+    parse_method_codes,
+)
+from .rules import CHANNELS, METHODS, Rules, default_rules
+from .text import stripped_texts
+
+ORDER_COLUMNS = (
+    "order_id", "shop", "channel", "method", "paid_at", "listed_at",
+    "last_month_sales", "fulfilled_at", "cancelled_at",
+)
+REQUIRED = ("channel", "paid_at")
+DATETIME_FIELDS = ("paid_at", "listed_at", "fulfilled_at", "cancelled_at")
+
+
+def _blank_column(n: int) -> pd.Series:
+    """A column the input lacks: all blank, typed so every parser takes its fast path."""
+    return pd.Series(np.full(n, np.nan))
+
+
+@dataclass(eq=False)
+class Orders:
+    """An order table parsed once: typed columns (one entry per row) and why rows are bad.
+
+    Attributes:
+        frame: the table as given (never modified).
+        columns: the raw column behind each canonical field the table has.
+        headers_used: every header of ``frame`` read as an order field (the others are extra).
+        channel, method: int8 codes into ``CHANNELS`` / ``METHODS`` (``BLANK``/``UNKNOWN`` else).
+        paid_at, listed_at, fulfilled_at, cancelled_at: ``datetime64[us]`` (NaT = blank or bad).
+        last_month_sales: float (NaN = unknown or bad).
+        field_errors: per field, the parse error of each row (None where fine).
+        error: the row's whole error text (None where the row is fine); duplicate order ids
+            are added by the assessment.
+    """
+
+    frame: pd.DataFrame
+    columns: dict[str, pd.Series]
+    headers_used: frozenset
+    channel: np.ndarray
+    method: np.ndarray
+    paid_at: np.ndarray
+    listed_at: np.ndarray
+    fulfilled_at: np.ndarray
+    cancelled_at: np.ndarray
+    last_month_sales: np.ndarray
+    field_errors: dict[str, np.ndarray]
+    error: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.paid_at)
+
+    def raw(self, name: str) -> pd.Series | None:
+        """The raw column of a canonical field (positional index), or None when the table lacks it."""
+        return self.columns.get(name)
+
+    @cached_property
+    def order_ids(self) -> np.ndarray:
+        """Order ids as stripped text ("" where blank or absent)."""
+        return stripped_texts(self.raw("order_id"), len(self))
+
+    @cached_property
+    def shop_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row shop codes and the shop name of each code (see :func:`shop_codes`)."""
+        return shop_codes(self.raw("shop"), len(self))
+
+    @property
+    def shops(self) -> np.ndarray:
+        """Each row's shop name (stripped text, "" for none)."""
+        codes, names = self.shop_codes
+        return names[codes]
+
+    @property
+    def channel_names(self) -> np.ndarray:
+        """``POP``/``JIT`` per row (None where blank or unknown)."""
+        return choice_names(self.channel, CHANNELS)
+
+    @property
+    def method_names(self) -> np.ndarray:
+        """``pickup``/``self`` per row (None where blank or unknown)."""
+        return choice_names(self.method, METHODS)
+
+
+def shop_codes(series: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row shop codes and the shop name of each code (stripped text, "" for none).
+
+    Text and categorical columns are normalised once per distinct value; object columns (mixed
+    values, where 1 and 1.0 hash alike but read differently) once per row.
+    """
+    if series is None:
+        return np.zeros(n, dtype=np.int64), np.array([""], dtype=object)
+    series = series.reset_index(drop=True)
+    if series.dtype == object:
+        names = np.array(["" if pd.isna(v) else str(v).strip() for v in series], dtype=object)
+        codes, uniques = pd.factorize(names)
+        return codes, np.asarray(uniques, dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    names = np.array([str(v).strip() for v in uniques] + [""], dtype=object)
+    return np.where(codes < 0, len(uniques), codes), names
+
+
+def parse_orders(frame: pd.DataFrame, *, rules: Rules | None = None, headers: dict | None = None) -> Orders:
+    """Parse an order table (canonical or alias headers) once, at the boundary.
+
+    Only ``channel`` and ``paid_at`` are required. A bad value is that row's error; the other rows
+    are unaffected.
+
+    Raises:
+        InputFileError: a required column is missing (the message names it and the headers found).
+    """
+    rules = rules or default_rules()
+    tz = rules.timezone
+    require(frame, REQUIRED, "orders", headers)
+    columns = {k: v.reset_index(drop=True) for k, v in canonical_series(frame, "orders", headers).items()}
+    used = frozenset(c for names in header_map(frame.columns, "orders", headers).values() for c in names)
+    n = len(frame)
+
+    def col(name):
+        series = columns.get(name)
+        return _blank_column(n) if series is None else series
+
+    paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz)
+    blank_paid = np.isnat(paid) & (e_paid == None)  # noqa: E711
+    e_paid[blank_paid] = "paid_at is blank"
+    channel, e_channel = parse_channel_codes(col("channel"))
+    e_channel[channel == BLANK] = "channel is blank (expected POP or JIT)"
+    method, e_method = parse_method_codes(col("method"))
+    e_method[channel != CHANNELS.index("JIT")] = None  # method only matters for JIT
+    listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz)
+    sales, e_sales = parse_counts(col("last_month_sales"), "last_month_sales")
+    fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz)
+    cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz)
+    ordering = _ordering_errors(paid, listed, fulfilled, cancelled)
+    field_errors = {
+        "paid_at": e_paid, "channel": e_channel, "method": e_method, "listed_at": e_listed,
+        "last_month_sales": e_sales, "fulfilled_at": e_fulfilled, "cancelled_at": e_cancelled,
+    }
+    return Orders(
+        frame=frame,
+        columns=columns,
+        headers_used=used,
+        channel=channel,
+        method=method,
+        paid_at=paid,
+        listed_at=listed,
+        fulfilled_at=fulfilled,
+        cancelled_at=cancelled,
+        last_month_sales=sales,
+        field_errors=field_errors,
+        error=first_errors(*field_errors.values(), ordering),
+    )
+
+
+def _ordering_errors(paid, listed, fulfilled, cancelled) -> np.ndarray:
+    """listed_at after paid_at, or fulfilment / cancellation before it, per row."""
+    ordering = np.full(len(paid), None, dtype=object)
+    have_paid = ~np.isnat(paid)
+    for values, name in ((listed, "listed_at"), (fulfilled, "fulfilled_at"), (cancelled, "cancelled_at")):
+        known = have_paid & ~np.isnat(values)
+        wrong = known & ((values > paid) if name == "listed_at" else (values < paid))
+        word = "after" if name == "listed_at" else "before"
+        for i in np.flatnonzero(wrong):
+            msg = f"{name} {pd.Timestamp(values[i])} is {word} paid_at {pd.Timestamp(paid[i])}"
+            ordering[i] = msg if ordering[i] is None else f"{ordering[i]}; {msg}"
+    return ordering
+
+
+__all__ = ["ORDER_COLUMNS", "Orders", "parse_orders", "shop_codes"]
