@@ -15,9 +15,6 @@ from .parsing import first_errors, parse_channels, parse_datetimes, parse_months
 from .rules import Rules, default_rules
 from .text import stripped_texts
 
-PENALTY_COLUMNS = ("shop", "order_id", "channel", "amount", "deducted_at")
-REFUND_COLUMNS = ("shop", "month", "amount", "received_at")
-
 
 def normalize_penalties(penalties: pd.DataFrame, rules: Rules | None = None, headers=None) -> pd.DataFrame:
     """Penalty statement -> ``shop, order_id, channel, amount_cents, deducted_at, month, currency, error``."""

@@ -28,7 +28,6 @@ from .parsing import parse_months
 from .rules import Rules, default_rules
 
 TIME_INPUTS = ("paid_at", "listed_at", "fulfilled_at", "cancelled_at")
-TEXT_INPUTS = ("order_id", "shop", "channel", "method")
 EXTRA_PREFIX = "what-if-"
 ROW_COLUMNS = (
     "assessed",

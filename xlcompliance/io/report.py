@@ -13,8 +13,6 @@ import pandas as pd
 from .outputs import neutralise, write_sheets
 from .targets import atomic_write, check_target
 
-SHEETS = ("Summary", "Appeals", "Penalties", "Refunds", "Chart")
-
 
 def chart_table(summary: pd.DataFrame, threshold) -> pd.DataFrame:
     """Month by shop on-time rates (blank where no rate) and the threshold line."""
