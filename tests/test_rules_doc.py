@@ -8,7 +8,6 @@ value the page shows, and every ``docs/rules.md#anchor`` cited by the rules data
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tomllib
 import unicodedata
@@ -38,7 +37,7 @@ def doc_table(name: str) -> list[dict[str, str | None]]:
     for line in lines[2:]:
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert len(cells) == len(header), line
-        rows.append({h: (None if c == BLANK else c) for h, c in zip(header, cells)})
+        rows.append({h: (None if c == BLANK else c) for h, c in zip(header, cells, strict=True)})
     assert rows, f"{name} table is empty"
     return rows
 
@@ -244,7 +243,7 @@ def test_assumption_keys_exist_with_the_stated_default(row):
     values = re.findall(r"`([^`]+)`", row["value in the file"])
     assert keys and len(keys) == len(values), row
     known = xlc.default_rules().sources
-    for key, value in zip(keys, values):
+    for key, value in zip(keys, values, strict=True):
         assert key in known, f"{key} is not a key of the rules data"
         assert rules_value(key) == tomllib.loads(f"v = {value}")["v"], key
 

@@ -2,7 +2,7 @@
 
 ``assess`` reads the order columns (canonical or alias headers), parses them at the boundary
 into per-row errors, computes deadlines with the one engine, and returns the input as given plus
-SPEC's added columns. One bad row never stops the others.
+the added columns of docs/rules.md. One bad row never stops the others.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def _flag_beyond_excel(result, valid: np.ndarray, error: np.ndarray) -> None:
 
 
 def order_statuses(deadline, fulfilled, cancelled, valid, as_of: pd.Timestamp):
-    """SPEC's status table and hours late, vectorised (codes index ``STATUSES``).
+    """The order status table and hours late, vectorised (codes index ``STATUSES``).
 
     Shared by ``assess`` and the Excel two-column rate (deadline, fulfilled_at), so a status is
     decided in one place.
