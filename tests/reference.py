@@ -1,6 +1,6 @@
-"""A slow, literal reference implementation of SPEC.md's assessment clock (test oracle only).
+"""A slow, literal reference implementation of the assessment clock in docs/rules.md (test oracle only).
 
-Written from /work/shared/SPEC.md alone; it never imports the engine. Everything here is
+Written from docs/rules.md alone; it never imports the engine. Everything here is
 deliberately naive: days are walked one at a time, hour allowances are consumed day by day
 (``hours_deadline``) and, as a cross-check, minute by minute (``hours_deadline_by_minute``).
 
@@ -12,7 +12,7 @@ engine's ``Calendar``:
 * ``pop_excluded(paid_at, days)`` adds the POP Sunday rule (orders paid on/after the effective
   date) on top of the POP holiday days; JIT uses its holiday days as they are.
 
-Constants are copied from SPEC.md ("Rule sets", "Assumptions") on purpose instead of being
+Constants are copied from docs/rules.md (rule sets, assumptions) on purpose instead of being
 read from the rules data file, so that a wrong value in either place is caught.
 """
 
@@ -24,7 +24,7 @@ from functools import cache
 
 import holidays
 
-# ---- SPEC constants -------------------------------------------------------------------------
+# ---- constants from docs/rules.md -----------------------------------------------------------
 EFFECTIVE = datetime(2024, 4, 12)  # relaxation effective date (paid_at on/after, 00:00)
 LISTED_WITHIN = timedelta(days=30)  # 0 <= paid_at - listed_at <= 30 x 24 h
 MAX_SALES = 10  # last_month_sales <= 10
@@ -48,7 +48,7 @@ MIDNIGHT = time(0, 0)
 
 # ---- official breaks --------------------------------------------------------------------------
 def official_break_days(years: Iterable[int]) -> set[date]:
-    """Every day of China's official holiday breaks (放假安排) for ``years``, per SPEC.
+    """Every day of China's official holiday breaks (放假安排) for ``years``, per docs/rules.md.
 
     Start from the statutory days off listed by ``holidays.China`` and repeatedly add any
     Saturday or Sunday adjacent to an already-included day, unless that weekend day is a
@@ -250,7 +250,7 @@ def ref_deadline(channel, method, paid_at, listed_at, last_month_sales, *, days)
 
 
 def ref_status(deadline, fulfilled_at=None, cancelled_at=None, as_of=None):
-    """(status, hours_late or None) per SPEC's "Order status" table."""
+    """(status, hours_late or None) per the order status table of docs/rules.md."""
     if not _is_missing(fulfilled_at):
         if fulfilled_at <= deadline:
             return "on_time", None

@@ -1,4 +1,4 @@
-"""assess(): every status of SPEC's table, hours late, errors per row, columns as given."""
+"""assess(): every status of the order status table, hours late, errors per row, columns as given."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 
 
 def literal(values) -> list:
-    """SPEC reading: ids compare as text without surrounding spaces; blanks are not compared."""
+    """The rules' reading: ids compare as text without surrounding spaces; blanks are not compared."""
     first: dict[str, int] = {}
     out = []
     for row, value in enumerate(values):

@@ -1,6 +1,6 @@
 """Property tests: the engine (scalar and vectorised) against the literal reference.
 
-The expected values always come from tests/reference.py, which is written from SPEC.md alone.
+The expected values always come from tests/reference.py, which is written from docs/rules.md alone.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Finance reconciliation (issue 4): hand-computed ledgers against SPEC's refund rules.
+"""Finance reconciliation: hand-computed ledgers against the refund rules of docs/rules.md.
 
 Every expected number below is worked out by hand from the ledgers in this file; the engine
 (assess -> monthly_summary -> reconcile) is the real one, and the report is a real xlsx file.

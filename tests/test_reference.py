@@ -1,4 +1,4 @@
-"""Self-tests of the literal reference (tests/reference.py): SPEC's worked examples by hand,
+"""Self-tests of the literal reference (tests/reference.py): the rules' worked examples by hand,
 and cross-checks between independent formulations. No engine involved."""
 
 from datetime import date, datetime, timedelta
@@ -19,7 +19,7 @@ D = datetime
     [
         # before the effective date: no Sunday exclusion, never relaxed
         (D(2024, 4, 11, 10), None, 0, NONE, D(2024, 4, 13, 10)),
-        # allowance runs out at Saturday 24:00 -> Monday 00:00 (SPEC's example)
+        # allowance runs out at Saturday 24:00 -> Monday 00:00 (the latest-instant example)
         (D(2024, 5, 17, 0), None, None, NONE, D(2024, 5, 20, 0)),
         # paid on a Sunday: the clock starts Monday 00:00
         (D(2024, 5, 19, 15), None, None, NONE, D(2024, 5, 22, 0)),

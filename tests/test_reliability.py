@@ -1,4 +1,4 @@
-"""Issue 7 at every entry point above the core: the CLI commands and the what-if app's upload.
+"""Reliability at every entry point above the core: the CLI commands and the what-if app's upload.
 
 Every bad input file goes through every reader of every command (orders, penalties, refunds,
 holidays) and through the app's upload; each gets a one-line answer, exit code 2, no traceback

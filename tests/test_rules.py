@@ -36,7 +36,7 @@ def test_every_value_has_a_source():
     assert len(r.sources) >= 25
     for key, source in r.sources.items():
         assert source.strip(), key
-        assert "assumption" in source or "announcement" in source or "SPEC" in source, key
+        assert "assumption" in source or "announcement" in source or "docs/rules.md#" in source, key
 
 
 def test_no_dates_or_hours_spelled_in_engine_code():
@@ -86,7 +86,7 @@ def test_malformed_toml(tmp_path):
 
 
 def test_missing_source(tmp_path):
-    text = BUNDLED.replace('timezone = { value = "Asia/Shanghai", source = "SPEC: platform time is Asia/Shanghai" }',
+    text = BUNDLED.replace('timezone = { value = "Asia/Shanghai", source = "docs/rules.md#words-used-here: platform time is Asia/Shanghai" }',
                            'timezone = { value = "Asia/Shanghai" }')
     with pytest.raises(RulesError, match="platform.timezone needs a source"):
         load_rules(write(tmp_path, text))

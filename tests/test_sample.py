@@ -23,7 +23,7 @@ SAMPLE_DIR = sample.sample_path("orders.csv").parent
 TIME_COLUMNS = ["paid_at", "listed_at", "fulfilled_at", "cancelled_at"]
 TEXT_COLUMNS = ["order_id", "shop", "channel", "method"]
 MONEY = re.compile(r"^\d+\.\d{2}$")
-# SPEC.md: Labour Day 2024 = 05-01...05-05; Dragon Boat 2024 = 06-08...06-10.
+# docs/rules.md: Labour Day 2024 = 05-01...05-05; Dragon Boat 2024 = 06-08...06-10.
 BREAKS_2024 = pd.to_datetime(
     ["2024-05-01", "2024-05-02", "2024-05-03", "2024-05-04", "2024-05-05", "2024-06-08",
      "2024-06-09", "2024-06-10"]

@@ -1,6 +1,6 @@
-"""What-if scenarios and the priority list (xlcompliance.core.scenarios): hand-derived tables from SPEC.
+"""What-if scenarios and the priority list (xlcompliance.core.scenarios): hand-derived tables from docs/rules.md.
 
-Expected values come from SPEC's rules worked by hand (48 h / 72 h POP, T+0 / T+2 pickup, 48 h /
+Expected values come from the rules of docs/rules.md worked by hand (48 h / 72 h POP, T+0 / T+2 pickup, 48 h /
 96 h self-send, rate = on_time / assessed, qualifies iff rate >= 95 %), never from the code
 under test. Sample-based checks compare with direct engine calls.
 """

@@ -1,6 +1,6 @@
-"""Deadlines derived by hand from SPEC.md, one line of the table per rule it exercises.
+"""Deadlines derived by hand from docs/rules.md, one line of the table per rule it exercises.
 
-Each expected value was worked out on paper from SPEC's wording (the working is in the
+Each expected value was worked out on paper from the rules' wording (the working is in the
 ``why`` column), not computed with the engine. 2024 calendar facts used: 2024-04-12 is a Friday;
 the official breaks Labour Day 2024-05-01..05-05, Dragon Boat 06-08..06-10; 2024-09-29 (Sun)
 is a make-up working day.

@@ -158,7 +158,7 @@ def _flag_beyond_excel(result, valid: np.ndarray, error: np.ndarray) -> None:
 
 
 def order_statuses(deadline, fulfilled, cancelled, valid, as_of: pd.Timestamp):
-    """SPEC's status table and hours late, vectorised (codes index ``STATUSES``).
+    """The order status table and hours late, vectorised (codes index ``STATUSES``).
 
     Shared by ``assess`` and the Excel two-column rate (deadline, fulfilled_at), so a status is
     decided in one place.

@@ -1,7 +1,7 @@
 """Finance reconciliation: what the 95 % waiver owes each shop-month, whether it came, what to appeal.
 
 Built on :func:`monthly_summary` (counts, rate, qualifies, refund due), it adds the refunds
-received, the difference, SPEC's ``refund_status``, the margin to the threshold, each penalty
+received, the difference, the ``refund_status``, the margin to the threshold, each penalty
 matched to its order, and the penalties worth appealing. Money is integer cents inside and
 ``Decimal`` outside; the report writes it to Excel as numbers formatted to 0.00.
 """
@@ -159,7 +159,7 @@ def _add_refund_only_rows(summary: pd.DataFrame, keys: pd.MultiIndex, as_of64, p
 
 
 def refund_statuses(due_cents, received_cents, due_date, as_of) -> pd.Categorical:
-    """SPEC's reconciliation table, vectorised over shop-months.
+    """The reconciliation table of docs/rules.md, vectorised over shop-months.
 
     Args:
         due_cents: refund due (integer cents).

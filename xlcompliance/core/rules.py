@@ -28,7 +28,7 @@ class RulesError(ValueError):
 
 @dataclass(frozen=True)
 class RuleSet:
-    """One row of SPEC's rule-set table.
+    """One row of the rule-set table (docs/rules.md).
 
     A rule set with neither eligibility test is unconditional (the fallback).
     """

@@ -326,7 +326,7 @@ def _frame(block: np.ndarray, kinds: np.ndarray | None = None) -> pd.DataFrame:
 
 
 def _statuses(values: np.ndarray) -> pd.Categorical:
-    """A column of status texts as SPEC's statuses (anything else is an error)."""
+    """A column of status texts as order statuses (anything else is an error)."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     folded = [
         str(s).strip().lower().replace(" ", "_") if isinstance(s, str) else "error" for s in uniques

@@ -1,7 +1,7 @@
 """Seeded generator of realistic AliExpress semi-managed order exports.
 
 Everything here is synthetic. ``generate_orders`` builds an orders export in the canonical
-columns of SPEC.md, fully vectorised, so it scales to millions of rows for benchmarks. Each
+columns of docs/rules.md, fully vectorised, so it scales to millions of rows for benchmarks. Each
 order's deadline comes from the engine itself (:func:`~xlcompliance.deadlines.compute_deadlines`
 with the default rules and calendar) and fulfilment is placed before or after it, so the
 intended on-time / late mix holds exactly when the export is assessed.
@@ -36,7 +36,7 @@ __all__ = [
     "write_bundled_sample",
 ]
 
-#: Canonical order columns, in export order (SPEC.md).
+#: Canonical order columns, in export order (docs/rules.md).
 COLUMNS = (
     "order_id",
     "shop",
@@ -105,7 +105,7 @@ def generate_orders(
             fulfilled before paid, in turn), for demonstrating per-row errors.
 
     Returns:
-        One row per order in the canonical columns of SPEC.md, sorted by ``paid_at``:
+        One row per order in the canonical columns of docs/rules.md, sorted by ``paid_at``:
         string ``order_id``/``shop``/``channel``/``method`` (method blank for POP),
         naive ``datetime64[s]`` times in platform time, nullable ``Int64`` sales. The
         export is a snapshot at the end of the period: recent orders are not fulfilled yet.
@@ -242,7 +242,7 @@ def _to_working_hours(rng, fulfilled, deadline, late, d, is_pop, calendar) -> np
 
 
 def _make_invalid(frame: pd.DataFrame, rng: np.random.Generator, count: int) -> None:
-    """Turn ``count`` assessable rows, spread evenly over the period, into SPEC's input errors."""
+    """Turn ``count`` assessable rows, spread evenly over the period, into the input errors of docs/rules.md."""
     candidates = np.flatnonzero(
         frame["fulfilled_at"].notna().to_numpy() & frame["listed_at"].notna().to_numpy()
     )
