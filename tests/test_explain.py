@@ -45,7 +45,7 @@ def row_by_row(assessed: pd.DataFrame, calendar: Calendar, rules) -> list:
         why = 0 if t_day == np.datetime64(paid.date()) else (1 if since_midnight >= time_us(rules.cutoff) else 2)
         body = explain._body_text(rules, kind, index, int(t_day.astype(np.int64)) if kind == PICKUP_DAYS else 0,
                                   why if kind == PICKUP_DAYS else 0)
-        cal = calendar.busdaycal("POP" if kind == POP_HOURS else "JIT", weekmask_text(int(one.weekmask[0])))
+        cal = calendar.day_table("POP" if kind == POP_HOURS else "JIT", weekmask_text(int(one.weekmask[0])))
         a = np.array([np.datetime64(paid.date()).astype(np.int64) * US_PER_DAY])
         b = np.array([np.datetime64(deadline.date()).astype(np.int64) * US_PER_DAY])
         count = int(clock.excluded_days_between(a, b, cal)[0])

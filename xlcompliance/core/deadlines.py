@@ -203,7 +203,7 @@ def _deadlines_block(paid, channel, method, listed, sales, valid, calendar: Cale
     for ch in CHANNELS:
         in_channel = is_channel[ch] & (kind >= 0)
         for mask_bits in np.unique(bits[in_channel]):
-            cal = calendar.busdaycal(ch, weekmask_text(int(mask_bits)))
+            cal = calendar.day_table(ch, weekmask_text(int(mask_bits)))
             group = in_channel & (bits == mask_bits)
             hour_rows = np.flatnonzero(group & (kind != PICKUP_DAYS))
             if len(hour_rows):

@@ -241,7 +241,7 @@ def _excluded_part(g: _Groups, calendar) -> tuple[np.ndarray, np.ndarray]:
     for c, name in enumerate(("POP", "JIT")):
         for b in np.unique(bt[ch == c]):
             rows = np.flatnonzero((ch == c) & (bt == b))
-            cal = calendar.busdaycal(name, weekmask_text(int(b)))
+            cal = calendar.day_table(name, weekmask_text(int(b)))
             count[rows] = clock.excluded_days_between(a_us[rows], b_us[rows], cal)
             lo[rows], hi[rows] = clock.excluded_span(a_us[rows], b_us[rows], cal)
     texts = [_excluded_text(int(k), f, la) for k, f, la in zip(count, lo, hi, strict=True)]

@@ -233,9 +233,9 @@ def _to_working_hours(rng, fulfilled, deadline, late, d, is_pop, calendar) -> np
     for ch, pop in (("POP", True), ("JIT", False)):
         for bits in np.unique(d.weekmask[is_pop == pop]):
             rows = np.flatnonzero((is_pop == pop) & (d.weekmask == bits))
-            cal = calendar.busdaycal(ch, weekmask_text(int(bits)))
-            counted[rows] = np.is_busday(day[rows], busdaycal=cal)
-            next_day[rows] = np.busday_offset(day[rows], 0, roll="forward", busdaycal=cal)
+            table = calendar.day_table(ch, weekmask_text(int(bits)))
+            counted[rows] = table.is_counted(day[rows].astype(np.int64))
+            next_day[rows] = table.offset(day[rows].astype(np.int64), 0).astype("datetime64[D]")
     morning = next_day.astype(np.int64) * _DAY + rng.integers(7 * _HOUR, 10 * _HOUR, len(day))
     move = (fulfilled % _DAY < 7 * _HOUR) | (~counted & (rng.random(len(day)) >= 0.1))
     return np.where(move & (late | (morning <= deadline)), morning, fulfilled)
