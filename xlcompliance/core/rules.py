@@ -128,7 +128,7 @@ def _time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"is not a known time zone ({name!r}; e.g. \"Asia/Shanghai\")") from None
+        raise ValueError(f"is not a known time zone ({name!r}; an IANA name such as \"Area/City\")") from None
     return name
 
 
