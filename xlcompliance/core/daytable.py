@@ -83,9 +83,11 @@ class DayTable:
     def is_counted(self, day) -> np.ndarray:
         """Whether each day counts (numpy's ``is_busday``)."""
         day = np.asarray(day, dtype=np.int64)
-        at = np.searchsorted(self.excluded, day)
-        hit = self.excluded[np.minimum(at, len(self.excluded) - 1)] == day if len(self.excluded) else False
-        return self._on[_weekday(day)] & ~hit
+        counted = self._on[_weekday(day)]
+        if len(self.excluded):
+            at = np.minimum(np.searchsorted(self.excluded, day), len(self.excluded) - 1)
+            counted &= self.excluded[at] != day
+        return counted
 
     def offset(self, day, n) -> np.ndarray:
         """The first counted day on/after ``day``, advanced by ``n`` counted days

@@ -347,17 +347,23 @@ HOW_TO = (
     ),
     (
         "Times are platform time ({timezone}). Statuses: on_time, late, pending, cancelled.",
-        "时间均为平台时间（{timezone}）。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消。",
+        "时间均为平台时间（{timezone_zh}）。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消。",
     ),
 )
 
 
+# How the How-to sheet's Chinese column names a time zone (other zones: their IANA name).
+_ZONE_NAMES_ZH = {"Asia/Shanghai": "北京时间"}
+
+
 def _howto_sheet(timezone: str):
+    """The How-to sheet; it names the rules' time zone as platform time."""
     sheet = _Sheet("How-to")
+    zone_zh = _ZONE_NAMES_ZH.get(timezone, timezone)
     sheet.put(1, 1, "English")
     sheet.put(1, 2, "中文")
     for i, (en, zh) in enumerate(HOW_TO, start=2):
-        en, zh = en.replace("{timezone}", timezone), zh.replace("{timezone}", timezone)
+        en, zh = en.replace("{timezone}", timezone), zh.replace("{timezone_zh}", zone_zh)
         if en.startswith("# "):
             en = en[2:]
             sheet.bold_rows.add(i)
