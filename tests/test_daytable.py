@@ -69,6 +69,21 @@ def test_table_equals_numpy_busday(weekmask, excluded, data):
     assert (table.offset(days, n) == expected).all()
     # number and day_of are inverse on counted days
     assert (table.day_of(table.number(expected)) == expected).all()
+    # all inside the holidays' span: answered by lookups in the day-by-day part of the table
+    if len(excluded):
+        inside = np.clip(days, excluded[0], excluded[-1])
+        assert (table.is_counted(inside) == np.is_busday(as_days(inside), busdaycal=cal)).all()
+        small = np.minimum(n, 3).clip(0)
+        expected = np.busday_offset(as_days(inside), small, roll="forward", busdaycal=cal).astype(np.int64)
+        assert (table.offset(inside, small) == expected).all()
+        assert (table.count(inside, inside[::-1]) == np.busday_count(
+            as_days(inside), as_days(inside[::-1]), busdaycal=cal)).all()
+    # a range of days (inside the holidays' span a view of the table) answers like its days
+    first, length = int(days[0]), data.draw(st.integers(0, 500))
+    run = np.arange(first, first + length)
+    assert (table.number_range(first, length) == table.number(run)).all()
+    assert (table.counted_range(first, length) == np.is_busday(as_days(run), busdaycal=cal)).all()
+    assert (np.diff(table.number_range(first, length)) == np.is_busday(as_days(run[:-1]), busdaycal=cal)).all()
 
 
 @SETTINGS

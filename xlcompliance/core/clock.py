@@ -28,7 +28,7 @@ def _counted(day: np.ndarray, table: DayTable) -> np.ndarray:
     span = int(day.max()) - low + 1
     if span > len(day):
         return table.is_counted(day)
-    return table.is_counted(np.arange(low, low + span))[day - low]
+    return table.counted_range(low, span)[day - low]
 
 
 def _offset_days(day: np.ndarray, offsets, table: DayTable) -> np.ndarray:
@@ -46,7 +46,7 @@ def _offset_days(day: np.ndarray, offsets, table: DayTable) -> np.ndarray:
     width = int(offsets.max()) + 1
     if span * width > len(day) or offsets.min() < 0:
         return table.offset(day, offsets)
-    firsts = table.number(np.arange(low, low + span))
+    firsts = table.number_range(low, span)
     answers = table.day_of(firsts[:, None] + np.arange(width)).ravel()
     return answers[(day - low) * width + offsets]
 
