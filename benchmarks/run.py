@@ -248,7 +248,7 @@ def machine() -> str:
 def run(sizes, *, quick: bool = False) -> list[Result]:
     rules = default_rules()
     calendar = default_calendar(rules)
-    pop_cal = calendar.busdaycal("POP", weekmask_text(1 << 6))
+    pop_cal = np.busdaycalendar(weekmask=weekmask_text(1 << 6), holidays=calendar.holidays("POP"))
     results: list[Result] = []
     frames = {}
 

@@ -71,7 +71,7 @@ def test_from_frame_reports_the_bad_row():
         xlc.Calendar.from_frame(pd.DataFrame({"start": ["2024-01-01", "nope"], "end": ["2024-01-02", "2024-01-03"]}))
 
 
-def test_busdaycal_is_cached_and_consistent():
+def test_day_table_is_cached_and_consistent():
     cal = xlc.Calendar(statutory=False)
-    assert cal.busdaycal("POP", "1111110") is cal.busdaycal("POP", "1111110")
-    assert not np.is_busday(np.datetime64("2024-04-21"), busdaycal=cal.busdaycal("POP", "1111110"))
+    assert cal.day_table("POP", "1111110") is cal.day_table("POP", "1111110")
+    assert not cal.day_table("POP", "1111110").is_counted(np.datetime64("2024-04-21").astype(np.int64))

@@ -39,13 +39,14 @@ def row_by_row(assessed: pd.DataFrame, calendar: Calendar, rules) -> list:
             np.array([sales]), np.array([True]), calendar, rules,
         )
         index, reason, kind = int(one.rule_index[0]), int(one.reason[0]), int(one.kind[0])
-        rule = "".join(explain._rule_parts(rules, index, reason, days, sales))
+        relaxation, ended = deadlines.relaxation_for(np.array([paid.value // 1000]), rules)
+        rule = "".join(explain._rule_parts(rules, index, reason, days, sales, int(relaxation[0]), bool(ended[0])))
         t_day = one.t_day[0]
         since_midnight = (paid - paid.normalize()).value // 1000
         why = 0 if t_day == np.datetime64(paid.date()) else (1 if since_midnight >= time_us(rules.cutoff) else 2)
         body = explain._body_text(rules, kind, index, int(t_day.astype(np.int64)) if kind == PICKUP_DAYS else 0,
                                   why if kind == PICKUP_DAYS else 0)
-        cal = calendar.busdaycal("POP" if kind == POP_HOURS else "JIT", weekmask_text(int(one.weekmask[0])))
+        cal = calendar.day_table("POP" if kind == POP_HOURS else "JIT", weekmask_text(int(one.weekmask[0])))
         a = np.array([np.datetime64(paid.date()).astype(np.int64) * US_PER_DAY])
         b = np.array([np.datetime64(deadline.date()).astype(np.int64) * US_PER_DAY])
         count = int(clock.excluded_days_between(a, b, cal)[0])

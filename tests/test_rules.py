@@ -69,7 +69,8 @@ def write(tmp_path, text):
         (("valid_from = { value = 2024-04-12, source = \"assumption: effective",
           "valid_to = { value = 2024-01-01, source = \"x\" }\nvalid_from = { value = 2024-04-12, source = \"assumption: effective"),
          "valid_to (2024-01-01) is before valid_from"),
-        (("statutory_last_year = { value = 2030", "statutory_last_year = { value = 2010"), "statutory_last_year is before"),
+        (("statutory_last_year = { value = 2030", "statutory_last_year = { value = 2010"),
+         "statutory_last_year (2010) is before statutory_first_year (2015)"),
         (("default_method = { value = \"pickup\"", "default_method = { value = \"pigeon\""), "default_method"),
     ],
 )
@@ -78,6 +79,112 @@ def test_bad_rules_files_are_rejected_naming_the_key(tmp_path, change, message):
     assert old in BUNDLED
     with pytest.raises(RulesError, match=re.escape(message)):
         load_rules(write(tmp_path, BUNDLED.replace(old, new, 1)))
+
+
+def set_value(text: str, header: str, key: str, value: str) -> str:
+    """The rules text with the first ``key`` after ``header`` given ``value`` (TOML), source kept."""
+    at = text.index(header)
+    line = re.compile(rf"^{key} = {{ value = (.*?), source", re.M).search(text, at)
+    assert line, (header, key)
+    return text[:line.start(1)] + value + text[line.end(1):]
+
+
+# Every field of the schema with values it must refuse, and what the message says: the full key
+# and what is wrong. Rule-set keys are named by the rule set's name once it is known.
+RELAXED = "rule_sets.relaxed-2024-04"
+BAD_VALUES = [
+    ("[platform]", "timezone", "8", "platform.timezone has the wrong type (int; expected text)"),
+    ("[platform]", "timezone", '"Mars/Olympus"', "platform.timezone is not a known time zone ('Mars/Olympus'"),
+    ("[jit]", "cutoff", '"14:00"', "jit.cutoff has the wrong type (str; expected a time of day"),
+    ("[jit]", "cutoff", "2024-04-12T14:00:00", "jit.cutoff has the wrong type (datetime;"),
+    ("[jit]", "pickup_deadline_time", "23", "jit.pickup_deadline_time has the wrong type (int;"),
+    ("[jit]", "default_method", '"pigeon"', "jit.default_method must be pickup or self (got 'pigeon')"),
+    ("[jit]", "default_method", "true", "jit.default_method has the wrong type (bool; expected text)"),
+    ("[[rule_sets]]", "name", "3", "rule_sets[0].name has the wrong type (int; expected text)"),
+    ("[[rule_sets]]", "valid_from", "2024-04-12T00:00:00",
+     f"{RELAXED}.valid_from has the wrong type (datetime; expected a date (YYYY-MM-DD))"),
+    ("[[rule_sets]]", "valid_from", '"2024-04-12"', f"{RELAXED}.valid_from has the wrong type (str;"),
+    ("[[rule_sets]]", "listed_within_days", "-1", f"{RELAXED}.listed_within_days must not be negative (got -1)"),
+    ("[[rule_sets]]", "listed_within_days", '"30"', f"{RELAXED}.listed_within_days has the wrong type (str; expected a number)"),
+    ("[[rule_sets]]", "listed_within_days", "true", f"{RELAXED}.listed_within_days has the wrong type (bool;"),
+    ("[[rule_sets]]", "max_last_month_sales", "10.5", f"{RELAXED}.max_last_month_sales has the wrong type (float; expected a whole number)"),
+    ("[[rule_sets]]", "max_last_month_sales", "-1", f"{RELAXED}.max_last_month_sales must not be negative (got -1)"),
+    ("[[rule_sets]]", "pop_hours", "-72", f"{RELAXED}.pop_hours must not be negative (got -72)"),
+    ("[[rule_sets]]", "pop_hours", '"72"', f"{RELAXED}.pop_hours has the wrong type (str; expected a number)"),
+    ("[[rule_sets]]", "self_send_hours", "-0.5", f"{RELAXED}.self_send_hours must not be negative (got -0.5)"),
+    ("[[rule_sets]]", "pickup_days", "2.5", f"{RELAXED}.pickup_days has the wrong type (float; expected a whole number)"),
+    ("[[rule_sets]]", "pickup_days", "-1", f"{RELAXED}.pickup_days must not be negative (got -1)"),
+    ("[[excluded_weekdays]]", "channel", '"SEA"', "excluded_weekdays[0].channel must be POP or JIT (got 'SEA')"),
+    ("[[excluded_weekdays]]", "weekdays", '"Sun"', "excluded_weekdays[0].weekdays has the wrong type (str; expected a list)"),
+    ("[[excluded_weekdays]]", "weekdays", '["Sunday"]', "excluded_weekdays[0].weekdays has unknown day 'Sunday'"),
+    ("[[excluded_weekdays]]", "weekdays", "[7]", "excluded_weekdays[0].weekdays has unknown day 7"),
+    ("[[excluded_weekdays]]", "valid_from", "2024", "excluded_weekdays[0].valid_from has the wrong type (int;"),
+    ("[holidays]", "statutory", '"yes"', "holidays.statutory has the wrong type (str; expected true or false)"),
+    ("[holidays]", "statutory_channels", '"EU"', "holidays.statutory_channels must be POP, JIT or ALL (got 'EU')"),
+    ("[holidays]", "statutory_first_year", "2015.0", "holidays.statutory_first_year has the wrong type (float;"),
+    ("[holidays]", "statutory_last_year", "2010", "holidays.statutory_last_year (2010) is before statutory_first_year (2015)"),
+    ("[refund]", "threshold", "0.95", "refund.threshold has the wrong type (float; expected a decimal number in quotes"),
+    ("[refund]", "threshold", '"1.5"', "refund.threshold must be between 0 and 1 (got '1.5')"),
+    ("[refund]", "threshold", '"-0.01"', "refund.threshold must be between 0 and 1 (got '-0.01')"),
+    ("[refund]", "threshold", '"abc"', "refund.threshold is not a decimal number ('abc')"),
+    ("[refund]", "due_months_after", "-1", "refund.due_months_after must not be negative (got -1)"),
+    ("[refund]", "due_months_after", "1.5", "refund.due_months_after has the wrong type (float;"),
+    ("[refund]", "due_time", '"23:59"', "refund.due_time has the wrong type (str; expected a time of day"),
+    ("[money]", "decimals", "-2", "money.decimals must be between 0 and 6 (got -2)"),
+    ("[money]", "decimals", "19", "money.decimals must be between 0 and 6 (got 19)"),
+    ("[money]", "decimals", "2.0", "money.decimals has the wrong type (float; expected a whole number)"),
+]
+
+
+@pytest.mark.parametrize("header, key, value, message", BAD_VALUES, ids=[f"{c[1]}={c[2]}" for c in BAD_VALUES])
+def test_bad_value_of_each_field_is_named(tmp_path, header, key, value, message):
+    with pytest.raises(RulesError, match="^rules: " + re.escape(message)):
+        load_rules(write(tmp_path, set_value(BUNDLED, header, key, value)))
+
+
+def test_the_bad_values_table_covers_every_field_of_the_schema():
+    from xlcompliance.core.rules import SCHEMA
+
+    covered = {(header.strip("[]"), key) for header, key, _, _ in BAD_VALUES}
+    fields = {(table.key, f.key) for table in SCHEMA for f in table.fields}
+    assert fields - covered == {("rule_sets", "valid_to"), ("excluded_weekdays", "valid_to")}  # absent from the file
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("pop_hours = { value = 72, source = \"seed 2024-04-12 announcement: POP first carrier scan within 72 h\" }",
+          "pop_hours = 72"), 'rule_sets.relaxed-2024-04.pop_hours must be { value = ..., source = "..." }'),
+        (("pop_hours = { value = 72, source = \"seed 2024-04-12 announcement: POP first carrier scan within 72 h\" }", ""),
+         "missing key rule_sets.relaxed-2024-04.pop_hours"),
+        (("[money]\ndecimals", "[cash]\ndecimals"), "unknown key rules.cash"),
+        (("[platform]", "[platform]\nzone = 1"), "unknown key platform.zone"),
+        (("source = \"SPEC: platform time is Asia/Shanghai\"", "source = \"  \""), "platform.timezone needs a source"),
+        (("source = \"SPEC: platform time is Asia/Shanghai\"", "source = 8"), "platform.timezone needs a source"),
+        (("schema = 1", "schema = 2"), "schema must be 1"),
+        (("[[rule_sets]]\nname = { value = \"standard\"", "[[rule_sets]]\nname = { value = \"relaxed-2024-04\""),
+         "rule_sets names must be unique"),
+        (("pickup_days = { value = 0,", "max_last_month_sales = { value = 1, source = \"x\" }\npickup_days = { value = 0,"),
+         "the last rule set (standard) must be unconditional"),
+        (("listed_within_days = { value = 30,", "# listed_within_days = { value = 30,"), None),
+    ],
+)
+def test_bad_structure_is_named(tmp_path, change, message):
+    old, new = change
+    assert old in BUNDLED
+    text = BUNDLED.replace(old, new, 1)
+    if message is None:  # a rule set keeps an eligibility test: still valid
+        assert load_rules(write(tmp_path, text)).rule_sets[0].listed_within_days is None
+        return
+    with pytest.raises(RulesError, match=re.escape(message)):
+        load_rules(write(tmp_path, text))
+
+
+def test_a_rule_set_without_eligibility_test_may_only_come_last(tmp_path):
+    text = BUNDLED.replace('listed_within_days = { value = 30,', '# listed_within_days = { value = 30,', 1)
+    text = text.replace('max_last_month_sales = { value = 10,', '# max_last_month_sales = { value = 10,', 1)
+    with pytest.raises(RulesError, match=r"rule_sets\.relaxed-2024-04 has no eligibility test"):
+        load_rules(write(tmp_path, text))
 
 
 def test_malformed_toml(tmp_path):

@@ -1,7 +1,8 @@
 """Holiday windows: China's official breaks plus the platform's announced windows.
 
 A :class:`Calendar` is a set of whole local days that do not count, per channel. It is built
-once and then queried by the vectorised clock through numpy ``busdaycalendar`` objects.
+once; the vectorised clock queries it through one :class:`~.daytable.DayTable` per (channel,
+weekmask), computed on first use and kept.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .daytable import DayTable
 from .headers import canonical_columns
 from .parsing import excel_serial_to_datetime
 from .rules import CHANNELS, Rules, default_rules
 
-SCOPES = ("POP", "JIT", "ALL")
 _SCOPE_ALIASES = {
     "pop": "POP", "jit": "JIT", "all": "ALL", "both": "ALL", "": "ALL",
     "全部": "ALL", "所有": "ALL", "pop+jit": "ALL", "jit+pop": "ALL",
@@ -132,7 +133,7 @@ class Calendar:
         self.windows = tuple(parsed)
         self.statutory = bool(statutory)
         self._holidays: dict[str, np.ndarray] = {}
-        self._busdaycals: dict[tuple[str, str], np.busdaycalendar] = {}
+        self._day_tables: dict[tuple[str, str], DayTable] = {}
 
     # -- construction from a table ----------------------------------------------------------
 
@@ -185,14 +186,15 @@ class Calendar:
             self._holidays[channel] = cached
         return cached
 
-    def busdaycal(self, channel: str, weekmask: str) -> np.busdaycalendar:
-        """A numpy business-day calendar: counted weekdays (mask) minus this channel's holidays."""
+    def day_table(self, channel: str, weekmask: str) -> DayTable:
+        """The counted days of one clock: weekdays in ``weekmask`` ("1111110": Monday first, "0"
+        excluded) minus this channel's holidays. Computed once per (channel, weekmask)."""
         key = (channel, weekmask)
-        cal = self._busdaycals.get(key)
-        if cal is None:
-            cal = np.busdaycalendar(weekmask=weekmask, holidays=self.holidays(channel))
-            self._busdaycals[key] = cal
-        return cal
+        table = self._day_tables.get(key)
+        if table is None:
+            table = DayTable(weekmask, self.holidays(channel))
+            self._day_tables[key] = table
+        return table
 
     def __repr__(self) -> str:
         return f"Calendar(windows={len(self.windows)}, statutory={self.statutory})"
@@ -212,7 +214,7 @@ class Calendar:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._holidays = {}
-        self._busdaycals = {}
+        self._day_tables = {}
 
 
 @lru_cache(maxsize=4)

@@ -63,6 +63,46 @@ def weekmask_text(bits: int) -> str:
     return "".join("0" if bits >> d & 1 else "1" for d in range(7))
 
 
+def _window_us(valid_from: dt.date | None, valid_to: dt.date | None) -> tuple[int, int]:
+    """A validity window as [lo, hi) microseconds (whole days, ends inclusive in the rules)."""
+    lo = _date_us(valid_from, np.iinfo(np.int64).min)
+    hi = _date_us(valid_to, np.iinfo(np.int64).max - US_PER_DAY) + US_PER_DAY
+    return lo, hi
+
+
+def relaxation_for(paid_us: np.ndarray, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """The conditional rule set each payment is measured against, and whether it has ended.
+
+    That is the first conditional rule set whose window holds the payment; for a payment in no
+    such window, the next one to open after it, else the last one to close before it (``ended``
+    True). -1 where the rules have no conditional rule set. Windows are whole days, so the answer
+    is the same for every time of one payment day.
+    """
+    n = len(paid_us)
+    index = np.full(n, -1, dtype=np.int8)
+    ended = np.zeros(n, dtype=bool)
+    windows = [(i, *_window_us(rs.valid_from, rs.valid_to))
+               for i, rs in enumerate(rules.rule_sets) if rs.conditional]
+    found = np.zeros(n, dtype=bool)
+    for i, lo, hi in windows:
+        inside = ~found & (paid_us >= lo) & (paid_us < hi)
+        index[inside] = i
+        found |= inside
+    nearest = np.full(n, np.iinfo(np.int64).max)
+    for i, lo, _ in windows:  # the next window to open
+        sooner = ~found & (lo > paid_us) & (lo < nearest)
+        index[sooner] = i
+        nearest[sooner] = lo
+    found |= nearest < np.iinfo(np.int64).max
+    latest = np.full(n, np.iinfo(np.int64).min)
+    for i, _, hi in windows:  # else the last window to close
+        later = ~found & (hi <= paid_us) & (hi > latest)
+        index[later] = i
+        ended |= later
+        latest[later] = hi
+    return index, ended
+
+
 def select_rule_sets(paid_us, listed_us, sales, rules: Rules):
     """First matching rule set per row, whether it is a relaxed (conditional) one, and why."""
     n = len(paid_us)
@@ -75,8 +115,7 @@ def select_rule_sets(paid_us, listed_us, sales, rules: Rules):
     in_any_window = np.zeros(n, dtype=bool)
     for i in range(len(rules.rule_sets) - 2, -1, -1):  # reversed: earlier sets win
         rs = rules.rule_sets[i]
-        lo = _date_us(rs.valid_from, np.iinfo(np.int64).min)
-        hi = _date_us(rs.valid_to, np.iinfo(np.int64).max - US_PER_DAY) + US_PER_DAY
+        lo, hi = _window_us(rs.valid_from, rs.valid_to)
         in_window = (paid_us >= lo) & (paid_us < hi)
         in_any_window |= in_window
         by_listing = np.zeros(n, dtype=bool)
@@ -100,8 +139,7 @@ def select_rule_sets(paid_us, listed_us, sales, rules: Rules):
 def _weekmask_bits(paid_us, is_channel: dict, rules: Rules) -> np.ndarray:
     bits = np.zeros(len(paid_us), dtype=np.int8)
     for ex in rules.excluded_weekdays:
-        lo = _date_us(ex.valid_from, np.iinfo(np.int64).min)
-        hi = _date_us(ex.valid_to, np.iinfo(np.int64).max - US_PER_DAY) + US_PER_DAY
+        lo, hi = _window_us(ex.valid_from, ex.valid_to)
         applies = is_channel[ex.channel] & (paid_us >= lo) & (paid_us < hi)
         value = sum(1 << d for d in ex.weekdays)
         bits[applies] |= np.int8(value)
@@ -203,7 +241,7 @@ def _deadlines_block(paid, channel, method, listed, sales, valid, calendar: Cale
     for ch in CHANNELS:
         in_channel = is_channel[ch] & (kind >= 0)
         for mask_bits in np.unique(bits[in_channel]):
-            cal = calendar.busdaycal(ch, weekmask_text(int(mask_bits)))
+            cal = calendar.day_table(ch, weekmask_text(int(mask_bits)))
             group = in_channel & (bits == mask_bits)
             hour_rows = np.flatnonzero(group & (kind != PICKUP_DAYS))
             if len(hour_rows):

@@ -25,6 +25,7 @@ from .deadlines import (
     SELF_HOURS,
     UNKNOWN_INPUTS,
     Deadlines,
+    relaxation_for,
     time_us,
     weekmask_text,
 )
@@ -43,27 +44,33 @@ def _hours(h: float) -> str:
     return f"{h:g} h"
 
 
-def _rule_parts(rules: Rules, index: int, reason: int, days: float, sales: float) -> tuple[str, str]:
+def _rule_parts(
+    rules: Rules, index: int, reason: int, days: float, sales: float, relaxation: int, ended: bool
+) -> tuple[str, str]:
     """The rule-set phrase split in two: a part that does not depend on ``sales`` and one that
-    depends only on ``reason`` and ``sales`` (so each part has few distinct values)."""
+    depends only on ``reason``, ``relaxation`` and ``sales`` (so each part has few distinct
+    values). ``relaxation``/``ended`` name the conditional rule set the order was measured
+    against (:func:`~.deadlines.relaxation_for`): its window and its own limits are quoted."""
     name = rules.rule_sets[index].name
+    relaxed = rules.rule_sets[relaxation] if relaxation >= 0 else None
     if reason == BY_LISTING:
         return f"{name} (listed {days:.0f} days before payment)", ""
     if reason == BY_SALES:
         return f"{name} (", f"{sales:.0f} orders last month)"
     if reason == BEFORE_WINDOW:
-        starts = [rs.valid_from for rs in rules.rule_sets if rs.conditional and rs.valid_from]
-        when = f" of {min(starts):%Y-%m-%d}" if starts else ""
-        return f"{name} (paid before the relaxation{when})", ""
+        if relaxed is None:
+            return f"{name} (no relaxation in the rules)", ""
+        if ended:
+            return f"{name} (paid after the relaxation's last day {relaxed.valid_to:%Y-%m-%d})", ""
+        return f"{name} (paid before the relaxation of {relaxed.valid_from:%Y-%m-%d})", ""
     if reason == UNKNOWN_INPUTS:
         return f"{name} (listing date and last-month sales unknown)", ""
     # Not eligible: say which side of each limit the order is on (few distinct texts), not the
     # exact age and count, which are in the order's own columns.
-    limits = next((rs for rs in rules.rule_sets if rs.conditional), None)
     listing = "listing date unknown" if np.isnan(days) else _beyond(
-        "listed over {} days before payment", getattr(limits, "listed_within_days", None), days)
+        "listed over {} days before payment", getattr(relaxed, "listed_within_days", None), days)
     sold = "sales unknown" if np.isnan(sales) else _beyond(
-        "over {} orders last month", getattr(limits, "max_last_month_sales", None), sales)
+        "over {} orders last month", getattr(relaxed, "max_last_month_sales", None), sales)
     return f"{name} ({listing}, ", f"{sold})"
 
 
@@ -126,6 +133,12 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
         deadline_day=paid_day[reps] + days_to_deadline[reps],
         t_day=t_day[reps],
     )
+    # The relaxation quoted depends only on the payment day (whole-day windows), which is part of
+    # the key: it is found once per group, and only where the text quotes it.
+    relaxation, ended = relaxation_for(groups.paid_day * US_PER_DAY, rules)
+    quoted = (groups.reason == BEFORE_WINDOW) | (groups.reason == NOT_ELIGIBLE)
+    groups.relaxation = np.where(quoted, relaxation, -1).astype(np.int64)
+    groups.ended = (quoted & ended).astype(np.int64)
     text_codes, texts = pd.factorize(_group_texts(groups, calendar, rules))  # groups may read alike
     all_codes = np.full(n, -1, dtype=np.int64)
     all_codes[ok] = text_codes[codes]
@@ -152,14 +165,22 @@ class _Groups:
     paid_day: np.ndarray  # int days since 1970-01-01
     deadline_day: np.ndarray
     t_day: np.ndarray
+    relaxation: np.ndarray | None = None  # conditional rule set quoted (-1: none quoted)
+    ended: np.ndarray | None = None  # 1 where that relaxation ended before the payment
 
 
 def _group_texts(g: _Groups, calendar, rules: Rules) -> np.ndarray:
     def unknown(v):
         return np.nan if v == -2 else float(v)
 
-    left = _part((g.rule, g.reason, g.days), lambda r, why, d: _rule_parts(rules, r, why, unknown(d), np.nan)[0])
-    right = _part((g.reason, g.sold), lambda why, s: _rule_parts(rules, 0, why, np.nan, unknown(s))[1])
+    left = _part(
+        (g.rule, g.reason, g.days, g.relaxation, g.ended),
+        lambda r, why, d, rel, end: _rule_parts(rules, r, why, unknown(d), np.nan, rel, bool(end))[0],
+    )
+    right = _part(
+        (g.reason, g.relaxation, g.sold),
+        lambda why, rel, s: _rule_parts(rules, 0, why, np.nan, unknown(s), rel, False)[1],
+    )
     pickup = g.kind == PICKUP_DAYS
     body = _part(
         (g.kind, g.rule, np.where(pickup, g.t_day, 0), g.why),
@@ -241,7 +262,7 @@ def _excluded_part(g: _Groups, calendar) -> tuple[np.ndarray, np.ndarray]:
     for c, name in enumerate(("POP", "JIT")):
         for b in np.unique(bt[ch == c]):
             rows = np.flatnonzero((ch == c) & (bt == b))
-            cal = calendar.busdaycal(name, weekmask_text(int(b)))
+            cal = calendar.day_table(name, weekmask_text(int(b)))
             count[rows] = clock.excluded_days_between(a_us[rows], b_us[rows], cal)
             lo[rows], hi[rows] = clock.excluded_span(a_us[rows], b_us[rows], cal)
     texts = [_excluded_text(int(k), f, la) for k, f, la in zip(count, lo, hi, strict=True)]

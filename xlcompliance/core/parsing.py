@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .rules import CHANNELS, METHODS
+from .rules import CHANNELS, METHODS, default_rules
 from .text import fold
 
 US_PER_SECOND = 1_000_000
@@ -143,15 +143,17 @@ def _parse_text(texts: pd.Series, tz: str) -> np.ndarray:
     return out
 
 
-def parse_datetimes(values, field: str, tz: str = "Asia/Shanghai") -> tuple[np.ndarray, np.ndarray]:
+def parse_datetimes(values, field: str, tz: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Parse a column of date-times into naive platform time.
 
-    Accepts datetime/date objects, pandas Timestamps (aware ones are converted to ``tz``), ISO
-    strings with or without an offset, common export spellings, and Excel serial numbers.
+    Accepts datetime/date objects, pandas Timestamps (aware ones are converted to ``tz``, by
+    default the rules' time zone), ISO strings with or without an offset, common export
+    spellings, and Excel serial numbers.
 
     Returns:
         ``(datetime64[us] array with NaT for blanks and errors, error texts)``.
     """
+    tz = default_rules().timezone if tz is None else tz
     s = _as_series(values)
     n = len(s)
     errors = _errors(n)
@@ -263,7 +265,7 @@ def _kinds(obj: np.ndarray) -> np.ndarray:
         return _kind_vec(obj).astype(np.int8)
 
 
-def parse_datetime(value, field: str, tz: str = "Asia/Shanghai", required: bool = True):
+def parse_datetime(value, field: str, tz: str | None = None, required: bool = True):
     """One value; raises ``ValueError`` naming ``field``. Returns a naive ``pd.Timestamp`` or None."""
     out, err = parse_datetimes([value], field, tz)
     if err[0] is not None:
@@ -301,7 +303,7 @@ def parse_months(values, field: str = "month", tz: str | None = None) -> tuple[p
         else:
             rest.append(i)
     if rest:
-        when, errs = parse_datetimes(obj[rest], field, *((tz,) if tz else ()))
+        when, errs = parse_datetimes(obj[rest], field, tz)
         for k, i in enumerate(rest):
             if np.isnat(when[k]):
                 errors[i] = f"{field}: not a month (YYYY-MM): {obj[i]!r}"

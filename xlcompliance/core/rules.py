@@ -10,16 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CHANNELS = ("POP", "JIT")
 METHODS = ("pickup", "self")  # how a JIT order reaches the warehouse
+SCOPES = ("POP", "JIT", "ALL")  # which channels a holiday window applies to
 
 
 class RulesError(ValueError):
@@ -88,214 +91,283 @@ class Rules:
                 return rs
         raise KeyError(name)
 
-    @property
-    def threshold_decimal(self) -> Decimal:
-        return Decimal(self.threshold.numerator) / Decimal(self.threshold.denominator)
+
+# --- the schema: what the file may hold, declared once ----------------------------------------
 
 
-# --- validation helpers -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Kind:
+    """A type of value in the rules file, as named in error messages."""
+
+    noun: str
+    test: Callable[[object], bool]
 
 
-class _Reader:
-    """Pulls `{value, source}` leaves out of a TOML table, recording sources, naming keys."""
+def _number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
-    def __init__(self, sources: dict[str, str], values: dict[str, object]):
-        self.sources = sources
-        self.values = values
 
-    def table(self, parent: dict, key: str, where: str, required=True) -> dict:
-        val = parent.get(key)
-        if val is None:
-            if required:
-                raise RulesError(f"rules: missing section [{where}]")
-            return {}
-        if not isinstance(val, dict):
-            raise RulesError(f"rules: [{where}] must be a table")
-        return val
+TEXT = Kind("text", lambda v: isinstance(v, str))
+FLAG = Kind("true or false", lambda v: isinstance(v, bool))
+WHOLE = Kind("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
+NUMBER = Kind("a number", _number)
+DATE = Kind("a date (YYYY-MM-DD)", lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime))
+TIME = Kind("a time of day (HH:MM:SS)", lambda v: isinstance(v, dt.time))
+LIST = Kind("a list", lambda v: isinstance(v, list))
+DECIMAL_TEXT = Kind('a decimal number in quotes ("0.95")', lambda v: isinstance(v, str))
 
-    def leaf(self, table: dict, key: str, where: str, types, required=True):
-        full = f"{where}.{key}"
-        if key not in table:
-            if required:
-                raise RulesError(f"rules: missing key {full}")
+
+def _decimal(text: str) -> Fraction:
+    try:
+        return Fraction(Decimal(text))
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"is not a decimal number ({text!r})") from None
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"is not a known time zone ({name!r}; an IANA name such as \"Area/City\")") from None
+    return name
+
+
+@dataclass(frozen=True)
+class Field:
+    """One ``{ value = ..., source = "..." }`` key of a table.
+
+    ``low``/``high`` are inclusive bounds and ``choices`` the allowed values (both checked after
+    ``convert``); ``each`` the allowed items of a list; ``not_before`` another key of the same
+    table this value may not be earlier than.
+    """
+
+    key: str
+    kind: Kind
+    required: bool = True
+    low: object = None
+    high: object = None
+    choices: tuple = ()
+    each: tuple = ()
+    item: str = "value"  # what one item of ``each`` is called in messages
+    convert: Callable[[object], object] | None = None
+    not_before: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A ``[table]`` (or, with ``many``, an ``[[array of tables]]``) of fields.
+
+    Entries of an array are named by their ``label`` field in keys when it has one
+    (``rule_sets.standard.pop_hours``), else by position (``excluded_weekdays[0].channel``).
+    """
+
+    key: str
+    fields: tuple[Field, ...]
+    many: bool = False
+    required: bool = True
+    label: str = ""
+
+
+SCHEMA_VERSION = 1
+_VALIDITY = (
+    Field("valid_from", DATE, required=False),
+    Field("valid_to", DATE, required=False, not_before="valid_from"),
+)
+SCHEMA = (
+    Table("platform", (Field("timezone", TEXT, convert=_time_zone),)),
+    Table("jit", (
+        Field("cutoff", TIME),
+        Field("pickup_deadline_time", TIME),
+        Field("default_method", TEXT, choices=METHODS),
+    )),
+    Table("rule_sets", (
+        Field("name", TEXT),
+        *_VALIDITY,
+        Field("listed_within_days", NUMBER, required=False, low=0),
+        Field("max_last_month_sales", WHOLE, required=False, low=0),
+        Field("pop_hours", NUMBER, low=0),
+        Field("self_send_hours", NUMBER, low=0),
+        Field("pickup_days", WHOLE, low=0),
+    ), many=True, label="name"),
+    Table("excluded_weekdays", (
+        Field("channel", TEXT, choices=CHANNELS),
+        Field("weekdays", LIST, each=WEEKDAYS, item="day"),
+        *_VALIDITY,
+    ), many=True, required=False),
+    Table("holidays", (
+        Field("statutory", FLAG),
+        Field("statutory_channels", TEXT, choices=SCOPES),
+        Field("statutory_first_year", WHOLE),
+        Field("statutory_last_year", WHOLE, not_before="statutory_first_year"),
+    )),
+    Table("refund", (
+        Field("threshold", DECIMAL_TEXT, convert=_decimal, low=0, high=1),
+        Field("due_months_after", WHOLE, low=0),
+        Field("due_time", TIME),
+    )),
+    # Amounts are int64 in units of 10**-decimals: six places still hold 9 trillion.
+    Table("money", (Field("decimals", WHOLE, low=0, high=6),)),
+)
+
+
+# --- the validator: one walk over the schema ---------------------------------------------------
+
+
+def _fail(message: str) -> RulesError:
+    return RulesError(f"rules: {message}")
+
+
+def _choices(values) -> str:
+    shown = [str(v) for v in values]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+def _no_unknown(table: dict, allowed, where: str) -> None:
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise _fail(f"unknown key {where}.{unknown[0]}")
+
+
+class _Validator:
+    """Checks a parsed TOML document against :data:`SCHEMA`, keeping each leaf's source and
+    raw value under its full key; every message names the offending key."""
+
+    def __init__(self):
+        self.sources: dict[str, str] = {}
+        self.values: dict[str, object] = {}
+
+    def document(self, doc: dict) -> dict[str, object]:
+        _no_unknown(doc, ["schema", *(t.key for t in SCHEMA)], "rules")
+        if doc.get("schema") != SCHEMA_VERSION:
+            raise _fail(f"schema must be {SCHEMA_VERSION}")
+        return {t.key: self.table(t, doc.get(t.key)) for t in SCHEMA}
+
+    def table(self, spec: Table, raw):
+        if not spec.many:
+            if raw is None:
+                raise _fail(f"missing section [{spec.key}]")
+            if not isinstance(raw, dict):
+                raise _fail(f"[{spec.key}] must be a table")
+            return self.entry(spec, raw, spec.key)
+        if raw is None and not spec.required:
+            return []
+        if not isinstance(raw, list) or (spec.required and not raw):
+            raise _fail(f"missing [[{spec.key}]]")
+        out = []
+        for i, entry in enumerate(raw):
+            where = f"{spec.key}[{i}]"
+            if not isinstance(entry, dict):
+                raise _fail(f"{where} must be a table")
+            if spec.label:
+                label = self.leaf(next(f for f in spec.fields if f.key == spec.label), entry, where)
+                named = f"{spec.key}.{label}"
+                for kept in (self.sources, self.values):  # re-key the label by the label itself
+                    kept[f"{named}.{spec.label}"] = kept.pop(f"{where}.{spec.label}")
+                where = named
+            out.append(self.entry(spec, entry, where, done={spec.label: label} if spec.label else {}))
+        return out
+
+    def entry(self, spec: Table, raw: dict, where: str, done: dict | None = None) -> dict[str, object]:
+        _no_unknown(raw, [f.key for f in spec.fields], where)
+        out = dict(done or {})
+        for f in spec.fields:
+            if f.key not in out:
+                out[f.key] = self.leaf(f, raw, where)
+        for f in spec.fields:
+            other = f.not_before
+            if other and out[f.key] is not None and out[other] is not None and out[f.key] < out[other]:
+                raise _fail(f"{where}.{f.key} ({out[f.key]}) is before {other} ({out[other]})")
+        return out
+
+    def leaf(self, f: Field, table: dict, where: str):
+        key = f"{where}.{f.key}"
+        if f.key not in table:
+            if f.required:
+                raise _fail(f"missing key {key}")
             return None
-        raw = table[key]
+        raw = table[f.key]
         if not isinstance(raw, dict) or "value" not in raw:
-            raise RulesError(f"rules: {full} must be {{ value = ..., source = \"...\" }}")
-        extra = set(raw) - {"value", "source"}
-        if extra:
-            raise RulesError(f"rules: unknown key {full}.{sorted(extra)[0]}")
+            raise _fail(f'{key} must be {{ value = ..., source = "..." }}')
+        _no_unknown(raw, ("value", "source"), key)
         source = raw.get("source")
         if not isinstance(source, str) or not source.strip():
-            raise RulesError(f"rules: {full} needs a source (or the word \"assumption\")")
+            raise _fail(f'{key} needs a source (or the word "assumption")')
         value = raw["value"]
-        if isinstance(value, bool) and bool not in types:
-            raise RulesError(f"rules: {full} has the wrong type ({type(value).__name__})")
-        if not isinstance(value, types):
-            raise RulesError(f"rules: {full} has the wrong type ({type(value).__name__})")
-        self.sources[full] = source
-        self.values[full] = value
-        return value
+        if not f.kind.test(value):
+            raise _fail(f"{key} has the wrong type ({type(value).__name__}; expected {f.kind.noun})")
+        bad = [item for item in value if item not in f.each] if f.each else []
+        if bad:
+            raise _fail(f"{key} has unknown {f.item} {bad[0]!r} (allowed: {_choices(f.each)})")
+        checked = value
+        if f.convert is not None:
+            try:
+                checked = f.convert(value)
+            except ValueError as exc:
+                raise _fail(f"{key} {exc}") from None
+        if f.choices and checked not in f.choices:
+            raise _fail(f"{key} must be {_choices(f.choices)} (got {value!r})")
+        if (f.low is not None and checked < f.low) or (f.high is not None and checked > f.high):
+            raise _fail(f"{key} {_bounds(f)} (got {value!r})")
+        self.sources[key] = source
+        self.values[key] = value
+        return checked
 
-    @staticmethod
-    def no_unknown(table: dict, allowed: set[str], where: str) -> None:
-        unknown = set(table) - allowed
-        if unknown:
-            raise RulesError(f"rules: unknown key {where}.{sorted(unknown)[0]}")
 
-
-def _non_negative(value, key: str):
-    if value < 0:
-        raise RulesError(f"rules: {key} must not be negative (got {value})")
-    return value
-
-
-def _window(start, end, where: str):
-    for key, v in (("valid_from", start), ("valid_to", end)):
-        if v is not None and isinstance(v, dt.datetime):
-            raise RulesError(f"rules: {where}.{key} must be a date, not a date-time")
-    if start is not None and end is not None and end < start:
-        raise RulesError(f"rules: {where}.valid_to ({end}) is before valid_from ({start})")
-    return start, end
+def _bounds(f: Field) -> str:
+    if f.high is None:
+        return "must not be negative" if f.low == 0 else f"must be at least {f.low}"
+    if f.low is None:
+        return f"must be at most {f.high}"
+    return f"must be between {f.low} and {f.high}"
 
 
 def _parse(doc: dict, path: str) -> Rules:
-    sources: dict[str, str] = {}
-    values: dict[str, object] = {}
-    r = _Reader(sources, values)
-    r.no_unknown(
-        doc,
-        {"schema", "platform", "jit", "rule_sets", "excluded_weekdays", "holidays", "refund", "money"},
-        "rules",
-    )
-    if doc.get("schema") != 1:
-        raise RulesError("rules: schema must be 1")
-
-    platform = r.table(doc, "platform", "platform")
-    r.no_unknown(platform, {"timezone"}, "platform")
-    timezone = r.leaf(platform, "timezone", "platform", (str,))
-
-    jit = r.table(doc, "jit", "jit")
-    r.no_unknown(jit, {"cutoff", "pickup_deadline_time", "default_method"}, "jit")
-    cutoff = r.leaf(jit, "cutoff", "jit", (dt.time,))
-    pickup_time = r.leaf(jit, "pickup_deadline_time", "jit", (dt.time,))
-    default_method = r.leaf(jit, "default_method", "jit", (str,))
-    if default_method not in METHODS:
-        raise RulesError("rules: jit.default_method must be \"pickup\" or \"self\"")
-
-    raw_sets = doc.get("rule_sets")
-    if not isinstance(raw_sets, list) or not raw_sets:
-        raise RulesError("rules: missing [[rule_sets]]")
-    allowed = {
-        "name", "valid_from", "valid_to", "listed_within_days", "max_last_month_sales",
-        "pop_hours", "self_send_hours", "pickup_days",
-    }
-    rule_sets = []
-    for i, t in enumerate(raw_sets):
-        where = f"rule_sets[{i}]"
-        r.no_unknown(t, allowed, where)
-        num = (int, float)
-        name = r.leaf(t, "name", where, (str,))
-        for table in (sources, values):  # the name was the last key read: re-key it by itself
-            table[f"rule_sets.{name}.name"] = table.pop(f"{where}.name")
-        where = f"rule_sets.{name}"
-        vf, vt = _window(
-            r.leaf(t, "valid_from", where, (dt.date,), required=False),
-            r.leaf(t, "valid_to", where, (dt.date,), required=False),
-            where,
-        )
-        lwd = r.leaf(t, "listed_within_days", where, num, required=False)
-        mls = r.leaf(t, "max_last_month_sales", where, (int,), required=False)
-        rule_sets.append(
-            RuleSet(
-                name=name,
-                pop_hours=_non_negative(r.leaf(t, "pop_hours", where, num), f"{where}.pop_hours"),
-                self_send_hours=_non_negative(
-                    r.leaf(t, "self_send_hours", where, num), f"{where}.self_send_hours"
-                ),
-                pickup_days=_non_negative(
-                    r.leaf(t, "pickup_days", where, (int,)), f"{where}.pickup_days"
-                ),
-                valid_from=vf,
-                valid_to=vt,
-                listed_within_days=None if lwd is None else _non_negative(lwd, f"{where}.listed_within_days"),
-                max_last_month_sales=None if mls is None else _non_negative(mls, f"{where}.max_last_month_sales"),
-            )
-        )
-    names = [rs.name for rs in rule_sets]
-    if len(set(names)) != len(names):
-        raise RulesError("rules: rule_sets names must be unique")
-    last = rule_sets[-1]
-    if last.conditional or last.valid_from or last.valid_to:
-        raise RulesError(f"rules: the last rule set ({last.name}) must be unconditional")
-
-    exclusions = []
-    for i, t in enumerate(doc.get("excluded_weekdays", [])):
-        where = f"excluded_weekdays[{i}]"
-        r.no_unknown(t, {"channel", "weekdays", "valid_from", "valid_to"}, where)
-        channel = r.leaf(t, "channel", where, (str,))
-        if channel not in CHANNELS:
-            raise RulesError(f"rules: {where}.channel must be POP or JIT (got {channel!r})")
-        days = r.leaf(t, "weekdays", where, (list,))
-        bad = [d for d in days if d not in WEEKDAYS]
-        if bad:
-            raise RulesError(f"rules: {where}.weekdays has unknown day {bad[0]!r}")
-        vf, vt = _window(
-            r.leaf(t, "valid_from", where, (dt.date,), required=False),
-            r.leaf(t, "valid_to", where, (dt.date,), required=False),
-            where,
-        )
-        exclusions.append(
-            WeekdayExclusion(channel, tuple(sorted(WEEKDAYS.index(d) for d in days)), vf, vt)
-        )
-
-    hol = r.table(doc, "holidays", "holidays")
-    r.no_unknown(
-        hol, {"statutory", "statutory_channels", "statutory_first_year", "statutory_last_year"}, "holidays"
-    )
-    statutory = r.leaf(hol, "statutory", "holidays", (bool,))
-    stat_channels = r.leaf(hol, "statutory_channels", "holidays", (str,))
-    if stat_channels not in ("POP", "JIT", "ALL"):
-        raise RulesError("rules: holidays.statutory_channels must be POP, JIT or ALL")
-    first = r.leaf(hol, "statutory_first_year", "holidays", (int,))
-    last_year = r.leaf(hol, "statutory_last_year", "holidays", (int,))
-    if last_year < first:
-        raise RulesError("rules: holidays.statutory_last_year is before statutory_first_year")
-
-    refund = r.table(doc, "refund", "refund")
-    r.no_unknown(refund, {"threshold", "due_months_after", "due_time"}, "refund")
-    raw_threshold = r.leaf(refund, "threshold", "refund", (str,))
-    try:
-        threshold = Fraction(Decimal(raw_threshold))
-    except (InvalidOperation, ValueError):
-        raise RulesError(f"rules: refund.threshold is not a decimal number ({raw_threshold!r})") from None
-    if not 0 <= threshold <= 1:
-        raise RulesError("rules: refund.threshold must be between 0 and 1")
-    due_months = _non_negative(r.leaf(refund, "due_months_after", "refund", (int,)), "refund.due_months_after")
-    due_time = r.leaf(refund, "due_time", "refund", (dt.time,))
-
-    money = r.table(doc, "money", "money")
-    r.no_unknown(money, {"decimals"}, "money")
-    decimals = _non_negative(r.leaf(money, "decimals", "money", (int,)), "money.decimals")
-
+    checker = _Validator()
+    d = checker.document(doc)
+    rule_sets = tuple(RuleSet(**entry) for entry in d["rule_sets"])
+    _check_rule_set_order(rule_sets)
+    hol, refund, jit = d["holidays"], d["refund"], d["jit"]
     return Rules(
-        timezone=timezone,
-        cutoff=cutoff,
-        pickup_deadline_time=pickup_time,
-        default_method=default_method,
-        rule_sets=tuple(rule_sets),
-        excluded_weekdays=tuple(exclusions),
-        statutory=statutory,
-        statutory_channels=stat_channels,
-        statutory_years=(first, last_year),
-        threshold=threshold,
-        due_months_after=due_months,
-        due_time=due_time,
-        money_decimals=decimals,
-        sources=sources,
-        values=values,
+        timezone=d["platform"]["timezone"],
+        cutoff=jit["cutoff"],
+        pickup_deadline_time=jit["pickup_deadline_time"],
+        default_method=jit["default_method"],
+        rule_sets=rule_sets,
+        excluded_weekdays=tuple(
+            WeekdayExclusion(
+                e["channel"], tuple(sorted(WEEKDAYS.index(day) for day in e["weekdays"])),
+                e["valid_from"], e["valid_to"],
+            )
+            for e in d["excluded_weekdays"]
+        ),
+        statutory=hol["statutory"],
+        statutory_channels=hol["statutory_channels"],
+        statutory_years=(hol["statutory_first_year"], hol["statutory_last_year"]),
+        threshold=refund["threshold"],
+        due_months_after=refund["due_months_after"],
+        due_time=refund["due_time"],
+        money_decimals=d["money"]["decimals"],
+        sources=checker.sources,
+        values=checker.values,
         path=path,
     )
+
+
+def _check_rule_set_order(rule_sets: tuple[RuleSet, ...]) -> None:
+    """Rule sets are tried in order: names unique, every one but the last with an eligibility
+    test (else the ones after it could never apply), the last unconditional (the fallback)."""
+    names = [rs.name for rs in rule_sets]
+    if len(set(names)) != len(names):
+        raise _fail("rule_sets names must be unique")
+    *tried, last = rule_sets
+    if last.conditional or last.valid_from or last.valid_to:
+        raise _fail(f"the last rule set ({last.name}) must be unconditional")
+    for rs in tried:
+        if not rs.conditional:
+            raise _fail(
+                f"rule_sets.{rs.name} has no eligibility test (listed_within_days or "
+                "max_last_month_sales); only the last rule set may be unconditional"
+            )
 
 
 def load_rules(path: str | os.PathLike | None = None) -> Rules:

@@ -42,7 +42,7 @@ __all__ = [
 # Argument help shown by Excel (shared wording keeps the functions consistent).
 ARGUMENT_HELP = {
     "channel": "POP or JIT: a cell or a column (aliases such as 仓发 accepted)",
-    "paid_at": "Payment time (platform time, Asia/Shanghai): a cell or a column",
+    "paid_at": "Payment time (platform time: the rules' time zone): a cell or a column",
     "method": "JIT only: pickup (上门揽收, the default) or self (自寄); cell or column",
     "listed_at": "When the product was first listed (blank = unknown); cell or column",
     "last_month_sales": "The product's orders last month (blank = unknown); cell or column",

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..core.assessment import assess
 from ..core.calendar import default_calendar
-from ..core.deadlines import compute_deadlines, weekmask_text
+from ..core.deadlines import compute_deadlines, relaxation_for, weekmask_text
 from ..core.money import cents_to_decimal, to_cents
 from ..core.monthly import monthly_summary, refund_due_dates
 from ..core.rules import default_rules
@@ -156,13 +156,12 @@ def _generate(n_orders, seed, start, months, shops, orders_per_day, n_invalid):
     channel = np.array(["JIT", "POP"])[is_pop.astype(int)]
     method = np.array(["pickup", "self", None], dtype=object)[np.where(is_pop, 2, is_self)]
 
-    # --- listing age and last month's sales, with cases on the eligibility boundaries
-    relaxed = next(rs for rs in rules.rule_sets if rs.conditional)
-    within = int(relaxed.listed_within_days * _DAY)
-    cap = relaxed.max_last_month_sales
+    # --- listing age and last month's sales, with cases on the eligibility boundaries of the
+    # relaxation each order is measured against (its own limits, per row)
+    within, cap = _limits(paid, rules)
     u = rng.random(n)
     old = within + 1 + rng.lognormal(np.log(120 * _DAY), 0.8, n).astype(np.int64)
-    new = rng.integers(0, within, n)
+    new = rng.integers(0, np.maximum(within, 1), n)
     age = np.select([u < 0.23, u < 0.245, u < 0.255], [new, within, within + 1], old)
     listed = np.where(rng.random(n) < 0.03, _NAT, (paid - age).astype("datetime64[s]"))
     s = rng.random(n)
@@ -216,6 +215,22 @@ def _generate(n_orders, seed, start, months, shops, orders_per_day, n_invalid):
     return frame, late
 
 
+def _limits(paid: np.ndarray, rules) -> tuple[np.ndarray, np.ndarray]:
+    """Per order (paid: int seconds): the listing-age limit in seconds and the sales cap of the
+    conditional rule set it is measured against. Where that set has no such limit (or the rules
+    have no conditional set) the boundary does not matter: the largest limit of any set, or 0."""
+    sets = rules.rule_sets
+    days = [rs.listed_within_days for rs in sets if rs.listed_within_days is not None]
+    caps = [rs.max_last_month_sales for rs in sets if rs.max_last_month_sales is not None]
+    day_of = [max(days, default=0) if rs.listed_within_days is None else rs.listed_within_days for rs in sets]
+    cap_of = [max(caps, default=0) if rs.max_last_month_sales is None else rs.max_last_month_sales for rs in sets]
+    which, _ = relaxation_for(paid * 10**6, rules)
+    which = np.where(which < 0, len(sets), which)  # no conditional set: the fallback entry
+    within = np.array([int(d * _DAY) for d in day_of] + [int(max(days, default=0) * _DAY)], dtype=np.int64)
+    cap = np.array(cap_of + [max(caps, default=0)], dtype=np.int64)
+    return within[which], cap[which]
+
+
 def _times(seconds: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return np.where(missing, _NAT, seconds.astype("datetime64[s]"))
 
@@ -233,9 +248,9 @@ def _to_working_hours(rng, fulfilled, deadline, late, d, is_pop, calendar) -> np
     for ch, pop in (("POP", True), ("JIT", False)):
         for bits in np.unique(d.weekmask[is_pop == pop]):
             rows = np.flatnonzero((is_pop == pop) & (d.weekmask == bits))
-            cal = calendar.busdaycal(ch, weekmask_text(int(bits)))
-            counted[rows] = np.is_busday(day[rows], busdaycal=cal)
-            next_day[rows] = np.busday_offset(day[rows], 0, roll="forward", busdaycal=cal)
+            table = calendar.day_table(ch, weekmask_text(int(bits)))
+            counted[rows] = table.is_counted(day[rows].astype(np.int64))
+            next_day[rows] = table.offset(day[rows].astype(np.int64), 0).astype("datetime64[D]")
     morning = next_day.astype(np.int64) * _DAY + rng.integers(7 * _HOUR, 10 * _HOUR, len(day))
     move = (fulfilled % _DAY < 7 * _HOUR) | (~counted & (rng.random(len(day)) >= 0.1))
     return np.where(move & (late | (morning <= deadline)), morning, fulfilled)

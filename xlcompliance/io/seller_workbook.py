@@ -345,17 +345,24 @@ HOW_TO = (
         "函数：以上函数均可作用于单个单元格或整列（返回一整列）。",
     ),
     (
-        "Times are platform time (Asia/Shanghai). Statuses: on_time, late, pending, cancelled.",
-        "时间均为平台时间（北京时间）。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消。",
+        "Times are platform time ({timezone}). Statuses: on_time, late, pending, cancelled.",
+        "时间均为平台时间（{timezone_zh}）。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消。",
     ),
 )
 
 
-def _howto_sheet():
+# How the How-to sheet's Chinese column names a time zone (other zones: their IANA name).
+_ZONE_NAMES_ZH = {"Asia/Shanghai": "北京时间"}
+
+
+def _howto_sheet(timezone: str):
+    """The How-to sheet; it names the rules' time zone as platform time."""
     sheet = _Sheet("How-to")
+    zone_zh = _ZONE_NAMES_ZH.get(timezone, timezone)
     sheet.put(1, 1, "English")
     sheet.put(1, 2, "中文")
     for i, (en, zh) in enumerate(HOW_TO, start=2):
+        en, zh = en.replace("{timezone}", timezone), zh.replace("{timezone_zh}", zone_zh)
         if en.startswith("# "):
             en = en[2:]
             sheet.bold_rows.add(i)
@@ -401,7 +408,7 @@ def build_sheets(
     paid = assessed["deadline"].dropna()
     years = (int(paid.min().year), int(paid.max().year)) if len(paid) else (as_of_ts.year, as_of_ts.year)
     return [
-        _howto_sheet(),
+        _howto_sheet(rules.timezone),
         orders_sheet,
         _summary_sheet(summary, as_of_ts, orders_ref, penalties_ref),
         _holidays_sheet(holidays, calendar, years),

@@ -264,20 +264,21 @@ class WhatIfApp:
             style=style,
             layout=wide,
         )
-        sales = [
+        # Each rule set's own limit (one per distinct value, in rule-set order).
+        sales = list(dict.fromkeys(
             rs.max_last_month_sales
             for rs in self.rules.rule_sets
             if rs.max_last_month_sales is not None
-        ]
-        days = [
+        ))
+        days = list(dict.fromkeys(
             rs.listed_within_days
             for rs in self.rules.rule_sets
             if rs.listed_within_days is not None
-        ]
+        ))
         self.relax_new = w.Checkbox(
             False,
             description=(
-                f"treat all products as new listings (≤ {days[0]:g} days) 视为新品"
+                f"treat all products as new listings (≤ {' / '.join(f'{d:g}' for d in days)} days) 视为新品"
                 if days
                 else "treat all products as new listings 视为新品"
             ),
@@ -287,7 +288,7 @@ class WhatIfApp:
         self.relax_low_sales = w.Checkbox(
             False,
             description=(
-                f"treat all products as low-sales (≤ {sales[0]} last month) 视为低销量"
+                f"treat all products as low-sales (≤ {' / '.join(map(str, sales))} last month) 视为低销量"
                 if sales
                 else "treat all products as low-sales 视为低销量"
             ),
