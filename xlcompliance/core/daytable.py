@@ -21,7 +21,7 @@ import numpy as np
 
 _MONDAY_SHIFT = 3  # 1970-01-01 was a Thursday: day + 3 counts days since Monday 1969-12-29
 _FAR = np.int64(1) << 40  # farther than any date: "no such day" in nearest-day searches
-_SPAN_LIMIT = 200 * 366  # days of the excluded span kept day by day (a few 100 kB at most)
+_SPAN_LIMIT = 200 * 366  # longest excluded span kept day by day (17 bytes a day: 1.2 MB at most)
 _SPAN_MARGIN = 28  # days kept day by day on either side of it: offsets near its ends stay lookups
 
 
@@ -69,6 +69,8 @@ class DayTable:
         self._span_counted = self._counted(span)
         self._span_days = span[self._span_counted]
         self._span_first_number = int(self._number(self._span_days[:1])[0]) if len(self._span_days) else 0
+        for shared in (self._span_number, self._span_counted, self._span_days, self.excluded):
+            shared.flags.writeable = False  # ranges are handed out as views
 
     # -- weekmask arithmetic ---------------------------------------------------------------------
 

@@ -121,6 +121,10 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
     why[(t_day == paid_day) | (kind != PICKUP_DAYS)] = 0
 
     codes, reps = _factorize((rule, reason, days, sold, kind, why, bits, paid_day, days_to_deadline))
+    # The relaxation a text quotes depends only on the payment day (windows are whole days),
+    # which is part of the key: it is found once per group, and kept only where it is quoted.
+    relaxation, ended = relaxation_for(paid_day[reps] * US_PER_DAY, rules)
+    quoted = (reason[reps] == BEFORE_WINDOW) | (reason[reps] == NOT_ELIGIBLE)
     groups = _Groups(
         rule=rule[reps].astype(np.int64),
         reason=reason[reps].astype(np.int64),
@@ -132,13 +136,9 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
         paid_day=paid_day[reps],
         deadline_day=paid_day[reps] + days_to_deadline[reps],
         t_day=t_day[reps],
+        relaxation=np.where(quoted, relaxation, -1).astype(np.int64),
+        ended=(quoted & ended).astype(np.int64),
     )
-    # The relaxation quoted depends only on the payment day (whole-day windows), which is part of
-    # the key: it is found once per group, and only where the text quotes it.
-    relaxation, ended = relaxation_for(groups.paid_day * US_PER_DAY, rules)
-    quoted = (groups.reason == BEFORE_WINDOW) | (groups.reason == NOT_ELIGIBLE)
-    groups.relaxation = np.where(quoted, relaxation, -1).astype(np.int64)
-    groups.ended = (quoted & ended).astype(np.int64)
     text_codes, texts = pd.factorize(_group_texts(groups, calendar, rules))  # groups may read alike
     all_codes = np.full(n, -1, dtype=np.int64)
     all_codes[ok] = text_codes[codes]
@@ -165,8 +165,8 @@ class _Groups:
     paid_day: np.ndarray  # int days since 1970-01-01
     deadline_day: np.ndarray
     t_day: np.ndarray
-    relaxation: np.ndarray | None = None  # conditional rule set quoted (-1: none quoted)
-    ended: np.ndarray | None = None  # 1 where that relaxation ended before the payment
+    relaxation: np.ndarray  # the conditional rule set quoted (-1: none quoted)
+    ended: np.ndarray  # 1 where that relaxation ended before the payment
 
 
 def _group_texts(g: _Groups, calendar, rules: Rules) -> np.ndarray:

@@ -8,6 +8,7 @@ only reader; the engine asks it for values and never spells a date or an hour it
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import tomllib
 from collections.abc import Callable
@@ -103,14 +104,10 @@ class Kind:
     test: Callable[[object], bool]
 
 
-def _number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 TEXT = Kind("text", lambda v: isinstance(v, str))
 FLAG = Kind("true or false", lambda v: isinstance(v, bool))
 WHOLE = Kind("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool))
-NUMBER = Kind("a number", _number)
+NUMBER = Kind("a finite number", lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v))
 DATE = Kind("a date (YYYY-MM-DD)", lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime))
 TIME = Kind("a time of day (HH:MM:SS)", lambda v: isinstance(v, dt.time))
 LIST = Kind("a list", lambda v: isinstance(v, list))
