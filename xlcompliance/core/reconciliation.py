@@ -19,7 +19,7 @@ from .assessment import resolve_as_of
 from .headers import canonical_series
 from .ledgers import normalize_penalties, normalize_refunds
 from .money import decimals_column
-from .monthly import SUMMARY_COLUMNS, margins, month_end, monthly_summary
+from .monthly import SUMMARY_COLUMNS, margins, month_end, monthly_counts, summary_from_counts
 from .parsing import first_errors, parse_channels, parse_datetimes
 from .rules import Rules, default_rules
 
@@ -192,6 +192,20 @@ def refund_statuses(due_cents, received_cents, due_date, as_of) -> pd.Categorica
     return pd.Categorical.from_codes(status, categories=list(REFUND_STATUSES))
 
 
+def penalty_order_ids(penalties: pd.DataFrame | None, rules: Rules | None = None, headers=None) -> set[str]:
+    """The order ids a penalty statement names, as the matching compares them."""
+    if penalties is None:
+        return set()
+    ids = normalize_penalties(penalties, rules or default_rules(), headers)["order_id"]
+    return {i for i in ids if i}
+
+
+def penalised_rows(assessed: pd.DataFrame, order_ids: set[str], headers=None) -> np.ndarray:
+    """Mask of the assessed rows whose order id is one of ``order_ids``: all the matching reads."""
+    ids = _text(canonical_series(assessed, "orders", headers).get("order_id"), len(assessed))
+    return np.isin(ids, list(order_ids)) if order_ids else np.zeros(len(ids), dtype=bool)
+
+
 def _orders(assessed: pd.DataFrame, rules: Rules, headers) -> dict:
     """The order side of the matching: first row per order id and the fields shown as evidence."""
     n = len(assessed)
@@ -360,6 +374,23 @@ def reconcile(
     Ledger rows that cannot be read are left out of the sums, kept with their ``error`` in
     ``.penalties`` / ``.refunds``, and announced with one warning.
     """
+    counts = monthly_counts(assessed, headers=headers)
+    return reconcile_counts(counts, assessed, penalties, refunds, as_of=as_of, rules=rules, headers=headers)
+
+
+def reconcile_counts(
+    counts: pd.DataFrame,
+    orders: pd.DataFrame,
+    penalties: pd.DataFrame | None,
+    refunds: pd.DataFrame | None = None,
+    *,
+    as_of=None,
+    rules: Rules | None = None,
+    headers: dict | None = None,
+) -> Reconciliation:
+    """:func:`reconcile` from the monthly counts of the assessed orders (``monthly_counts``, or
+    their sum over the parts of a partitioned export) and the assessed rows a penalty names
+    (``penalised_rows``; any superset in the original row order gives the same result)."""
     rules = rules or default_rules()
     places = rules.money_decimals
     as_of_ts = resolve_as_of(as_of, rules)
@@ -371,9 +402,7 @@ def reconcile(
     ref = normalize_refunds(refunds if refunds is not None else empty_ref, rules, headers)
     currency = _currencies(pen, ref)
 
-    base = monthly_summary(
-        assessed, _per_month(pen, places), as_of=as_of_ts, rules=rules, headers=headers
-    )
+    base = summary_from_counts(counts, _per_month(pen, places), as_of=as_of_ts, rules=rules, headers=headers)
 
     received, counted = _refund_sums(ref, as_of64)
     summary = _add_refund_only_rows(base, received.index, as_of64, places)
@@ -394,7 +423,7 @@ def reconcile(
     summary = summary[list(RECONCILE_COLUMNS)]
     summary.attrs = {"as_of": as_of_ts}
 
-    detail, evidence = _penalty_detail(pen, _orders(assessed, rules, headers), summary, places, as_of_ts)
+    detail, evidence = _penalty_detail(pen, _orders(orders, rules, headers), summary, places, as_of_ts)
     appeals = _appeals(detail, evidence)
     refunds_out = _refund_detail(ref, counted, places)
 
@@ -404,7 +433,7 @@ def reconcile(
         warnings.warn(
             f"reconcile: {bad_p} penalty row(s) and {bad_r} refund row(s) could not be read and "
             f"were left out of the sums (see the error column); first: {first}",
-            stacklevel=2,
+            stacklevel=3,
         )
     return Reconciliation(summary, appeals, detail, refunds_out, as_of_ts, rules.threshold)
 
@@ -430,6 +459,6 @@ def _refund_detail(ref: pd.DataFrame, counted: np.ndarray, places: int) -> pd.Da
 
 
 __all__ = [
-    "APPEAL_REASONS", "RECONCILE_COLUMNS", "REFUND_STATUSES", "Reconciliation", "reconcile",
-    "refund_statuses",
+    "APPEAL_REASONS", "RECONCILE_COLUMNS", "REFUND_STATUSES", "Reconciliation", "penalised_rows",
+    "penalty_order_ids", "reconcile", "reconcile_counts", "refund_statuses",
 ]
