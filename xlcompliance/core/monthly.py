@@ -125,12 +125,10 @@ def monthly_counts(assessed: pd.DataFrame, *, headers: dict | None = None) -> pd
     return frame.groupby(["shop", "month"], sort=True, observed=True)[list(COUNT_COLUMNS)].sum()
 
 
-def add_counts(parts) -> pd.DataFrame:
-    """The sum of several ``monthly_counts`` tables (exact integers), sorted by (shop, month)."""
-    parts = list(parts)
-    if len(parts) == 1:
-        return parts[0]
-    return pd.concat(parts).groupby(level=["shop", "month"], sort=True).sum().astype(np.int64)
+def add_counts(stacked: pd.DataFrame) -> pd.DataFrame:
+    """Several ``monthly_counts`` tables stacked (``pd.concat``) summed per (shop, month): exact
+    integers, sorted like ``monthly_counts``."""
+    return stacked.groupby(level=["shop", "month"], sort=True).sum().astype(np.int64)
 
 
 def summary_from_counts(
