@@ -19,16 +19,16 @@ def run(args) -> int:
     if not args.out:
         raise ValueError("--dask needs --out FOLDER: the Parquet dataset to write")
     try:
-        import dask.dataframe as dd
-
         from ..scale.assessment import assess
         from ..scale.cluster import connect
         from ..scale.reading import dataset_files, read_orders
         from ..scale.summary import count_months, counts_table, status_overview
         from ..scale.writing import check_dataset_target, write_dataset
-    except ImportError as exc:
+    except ImportError as exc:  # the message says how to install the Dask backend
         print(f"xlcompliance assess: error: {exc}", file=sys.stderr)
         return 2
+    import dask.dataframe as dd
+
     from ..core.assessment import resolve_as_of
     from ..core.headers import header_map
     from ..core.monthly import summary_from_counts
