@@ -245,6 +245,20 @@ def test_cli_on_a_local_cluster_reads_csv_files(tmp_path, capsys):
     assert written["deadline"].equals(expected["deadline"])
 
 
+def test_ids_as_arrow_texts_are_the_ids_the_pandas_path_compares():
+    from xlcompliance.core.order_ids import id_texts
+    from xlcompliance.scale.order_ids import id_text_array
+
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    values = [None, "", " ", "a", " a", "a ", " a b ", "订单 1\u3000", "\u200b", *spaces,
+              *(f"{c}x{c}y{c}" for c in spaces), *(f"x{c}" for c in spaces)]
+    for dtype in ("string[pyarrow]", object, "str"):
+        ids = pd.Series(values, dtype=dtype)
+        assert id_text_array(ids).to_pylist() == list(id_texts(ids)), dtype
+    numbers = pd.Series([1, None, 30], dtype="Int64")
+    assert id_text_array(numbers).to_pylist() == list(id_texts(numbers)) == ["1", "", "30"]
+
+
 _HIDE_DASK = """
 import builtins, sys
 real_import = builtins.__import__

@@ -13,8 +13,13 @@ the same buckets: all rows of one order id meet in one bucket.
 
 from __future__ import annotations
 
+import sys
+from functools import cache
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..core.headers import canonical_series
 from ..core.order_ids import id_texts, repeat_message
@@ -34,12 +39,35 @@ REPEATS_META = pd.DataFrame({
 })
 
 
+@cache
+def _edge_space() -> str:
+    """A text starting or ending with Python's whitespace (what ``str.strip`` removes), as a
+    regular expression for Arrow."""
+    spaces = "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    return f"^[{spaces}]|[{spaces}]$"
+
+
+def id_text_array(ids: pd.Series) -> pa.Array:
+    """``core.order_ids.id_texts`` as an Arrow string array: the same texts, but an Arrow-typed
+    column (how Dask reads text) stays in Arrow, and only ids with space at an end go through
+    ``str.strip``."""
+    if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
+        return pa.array(id_texts(ids), type=pa.large_string())
+    texts = pc.fill_null(pa.chunked_array(pa.array(ids)).combine_chunks(), "")
+    edge = pc.match_substring_regex(texts, _edge_space())
+    if pc.any(edge).as_py():
+        stripped = pa.array([t.strip() for t in texts.filter(edge).to_pylist()], type=texts.type)
+        texts = pc.replace_with_mask(texts, edge, stripped)
+    return texts
+
+
 def keyed_ids(frame: pd.DataFrame, headers: dict | None, partition_info=None) -> pd.DataFrame:
     """The non-blank ids of one partition with where they are: (id text, partition, position)."""
-    texts = id_texts(canonical_series(frame, "orders", headers)["order_id"].reset_index(drop=True))
-    rows = np.flatnonzero(texts != "")
+    texts = id_text_array(canonical_series(frame, "orders", headers)["order_id"].reset_index(drop=True))
+    present = pc.greater(pc.binary_length(texts), 0)
+    rows = np.flatnonzero(present.to_numpy(zero_copy_only=False))
     return pd.DataFrame({
-        "order_id": pd.array(texts[rows], dtype=_TEXT),
+        "order_id": pd.array(texts.filter(present), dtype=_TEXT),
         "part": np.full(len(rows), partition_info["number"], dtype=np.int64),
         "pos": rows.astype(np.int64),
     })
