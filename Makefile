@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,notebook]'
+	$(PY) -m pip install -q -e '.[dev,notebook,dask]'
 	touch $@
 
 demo: $(VENV)/.installed

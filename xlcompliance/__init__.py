@@ -1,16 +1,18 @@
 """xlcompliance: AliExpress semi-managed shipping-timeliness deadlines, on-time rates and refunds.
 
-One vectorised engine behind every entry point (Python API, Excel functions, notebook, CLI).
+One vectorised engine behind every entry point (Python API, Excel functions, notebook, CLI);
+``assess``, ``monthly_summary`` and ``reconcile`` also take a Dask DataFrame (``xlcompliance[dask]``).
 The rules it applies are data: ``xlcompliance/data/rules.toml``.
 """
 
-from .core.assessment import ADDED_COLUMNS, ORDER_COLUMNS, STATUSES, assess
+from .core.assessment import ADDED_COLUMNS, ORDER_COLUMNS, STATUSES
 from .core.calendar import Calendar, official_breaks
 from .core.deadlines import jit_deadline, pop_deadline
 from .core.headers import InputFileError
-from .core.monthly import SUMMARY_COLUMNS, monthly_summary
-from .core.reconciliation import Reconciliation, reconcile
+from .core.monthly import SUMMARY_COLUMNS
+from .core.reconciliation import Reconciliation
 from .core.rules import Rules, RulesError, default_rules, load_rules
+from .facade import assess, monthly_summary, reconcile  # pandas, or a Dask DataFrame
 from .io.reading import read_holidays, read_table
 from .io.report import write_report
 from .io.sample import Sample, sample

@@ -20,16 +20,27 @@ def register(sub) -> None:
     p = sub.add_parser(
         "assess",
         help="deadline, status and lateness of every order; per-shop monthly summary",
-        description="Assess an order export (CSV or xlsx). With no ORDERS, runs on the bundled sample.",
+        description="Assess an order export (CSV or xlsx). With no ORDERS, runs on the bundled sample. "
+        "With --dask, ORDERS is a folder or glob of Parquet or CSV files, assessed on a Dask cluster "
+        "into a Parquet dataset folder (--out).",
     )
-    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv or .xlsx)")
+    p.add_argument("orders", nargs="?", metavar="ORDERS",
+                   help="order export (.csv or .xlsx); with --dask a folder or quoted glob of .parquet/.csv files")
     p.add_argument("--penalties", metavar="FILE", help="penalty statement, for the refund columns")
     add_input_options(p)
     add_output_options(p, "the annotated orders")
+    p.add_argument("--dask", action="store_true",
+                   help="assess on Dask, beyond one machine's memory; --out is a Parquet dataset folder")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --dask: a running Dask scheduler (tcp://host:8786); default: a local cluster")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.dask or args.scheduler:
+        from .assess_dask import run as run_dask
+
+        return run_dask(args)
     from ..core.assessment import assess_orders
     from ..core.monthly import monthly_summary
     from ..io.outputs import TABLE_SUFFIXES, write_table

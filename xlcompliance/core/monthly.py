@@ -70,7 +70,19 @@ def monthly_summary(
     ``result.attrs["penalty_errors"]`` and announced with a warning.
     """
     rules = rules or default_rules()
-    as_of_ts = resolve_as_of(as_of, rules)
+    counts = monthly_counts(assessed, headers=headers)
+    return summary_from_counts(counts, penalties, as_of=resolve_as_of(as_of, rules), rules=rules, headers=headers)
+
+
+COUNT_COLUMNS = ("on_time", "late", "pending")
+
+
+def monthly_counts(assessed: pd.DataFrame | Assessed, *, headers: dict | None = None) -> pd.DataFrame:
+    """Status counts per (shop, month of deadline): int64 ``on_time, late, pending``, sorted index.
+
+    Counts of disjoint row sets add up: the counts of a whole export are the sum of the counts of
+    its parts (``add_counts``), which is how a partitioned export is summarised.
+    """
     if isinstance(assessed, Assessed):
         codes_of_shops, shop_names = assessed.orders.shop_codes
         assessed = assessed.frame
@@ -99,10 +111,25 @@ def monthly_summary(
             for name, code in (("on_time", ON_TIME), ("late", LATE), ("pending", PENDING), ("cancelled", CANCELLED))
         },
     })
-    counts = frame.groupby(["shop", "month"], sort=True, observed=True)[
-        ["on_time", "late", "pending"]
-    ].sum()
+    return frame.groupby(["shop", "month"], sort=True, observed=True)[list(COUNT_COLUMNS)].sum()
 
+
+def add_counts(stacked: pd.DataFrame) -> pd.DataFrame:
+    """Several ``monthly_counts`` tables stacked (``pd.concat``) summed per (shop, month): exact
+    integers, sorted like ``monthly_counts``."""
+    return stacked.groupby(level=["shop", "month"], sort=True).sum().astype(np.int64)
+
+
+def summary_from_counts(
+    counts: pd.DataFrame,
+    penalties: pd.DataFrame | None = None,
+    *,
+    as_of: pd.Timestamp,
+    rules: Rules,
+    headers: dict | None = None,
+) -> pd.DataFrame:
+    """The monthly summary from ``monthly_counts`` (of one frame or summed over parts)."""
+    as_of_ts = as_of
     penalty_errors = None
     if penalties is not None:
         ledger = normalize_penalties(penalties, rules, headers)
@@ -112,7 +139,7 @@ def monthly_summary(
             warnings.warn(
                 f"monthly_summary: {int(bad.sum())} penalty row(s) could not be read and were left "
                 f"out (see .attrs['penalty_errors']); first: {ledger['error'][bad].iloc[0]}",
-                stacklevel=2,
+                stacklevel=3,
             )
         good = ledger[~bad]
         money = good.groupby(["shop", "month"], sort=True)["amount_cents"].sum()

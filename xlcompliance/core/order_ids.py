@@ -32,8 +32,18 @@ def duplicate_errors(ids: pd.Series) -> np.ndarray:
         text = texts[i].strip()
         first = first_row.setdefault(text, int(i))
         if first != i:
-            errors[i] = f"order_id {text} repeats row {first + 1}; only the first is assessed"
+            errors[i] = repeat_message(text, first)
     return errors
+
+
+def repeat_message(order_id: str, first_position: int) -> str:
+    """The error of a row whose id repeats the row at 0-based ``first_position`` (shown 1-based)."""
+    return f"order_id {order_id} repeats row {first_position + 1}; only the first is assessed"
+
+
+def id_texts(ids: pd.Series) -> np.ndarray:
+    """Each row's id as compared here: text without surrounding spaces ("" where blank)."""
+    return np.array([text.strip() for text in _raw_texts(ids)], dtype=object)
 
 
 def _raw_texts(ids: pd.Series) -> np.ndarray:

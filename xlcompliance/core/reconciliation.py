@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 from .assessment import Assessed, assessed_of, resolve_as_of
+from .headers import canonical_series
 from .ledgers import normalize_penalties, normalize_refunds
 from .money import decimals_column
-from .monthly import SUMMARY_COLUMNS, margins, month_end, monthly_summary
+from .monthly import SUMMARY_COLUMNS, margins, month_end, monthly_counts, summary_from_counts
 from .parsing import first_errors
 from .rules import Rules, default_rules
+from .text import stripped_texts
 
 RECONCILE_COLUMNS = SUMMARY_COLUMNS + (
     "refund_received", "difference", "refund_status", "late_allowed", "on_time_needed", "currency",
@@ -184,6 +186,20 @@ def refund_statuses(due_cents, received_cents, due_date, as_of) -> pd.Categorica
     return pd.Categorical.from_codes(status, categories=list(REFUND_STATUSES))
 
 
+def penalty_order_ids(penalties: pd.DataFrame | None, rules: Rules | None = None, headers=None) -> set[str]:
+    """The order ids a penalty statement names, as the matching compares them."""
+    if penalties is None:
+        return set()
+    ids = normalize_penalties(penalties, rules or default_rules(), headers)["order_id"]
+    return {i for i in ids if i}
+
+
+def penalised_rows(assessed: pd.DataFrame, order_ids: set[str], headers=None) -> np.ndarray:
+    """Mask of the assessed rows whose order id is one of ``order_ids``: all the matching reads."""
+    ids = stripped_texts(canonical_series(assessed, "orders", headers).get("order_id"), len(assessed))
+    return np.isin(ids, list(order_ids)) if order_ids else np.zeros(len(ids), dtype=bool)
+
+
 def _orders(assessed: Assessed) -> dict:
     """The order side of the matching: first row per order id and the fields shown as evidence."""
     orders, frame = assessed.orders, assessed.frame
@@ -343,6 +359,25 @@ def reconcile(
     """
     rules = rules or default_rules()
     assessed = assessed_of(assessed, rules=rules, headers=headers)
+    counts = monthly_counts(assessed, headers=headers)
+    return reconcile_counts(counts, assessed, penalties, refunds, as_of=as_of, rules=rules, headers=headers)
+
+
+def reconcile_counts(
+    counts: pd.DataFrame,
+    orders: pd.DataFrame | Assessed,
+    penalties: pd.DataFrame | None,
+    refunds: pd.DataFrame | None = None,
+    *,
+    as_of=None,
+    rules: Rules | None = None,
+    headers: dict | None = None,
+) -> Reconciliation:
+    """:func:`reconcile` from the monthly counts of the assessed orders (``monthly_counts``, or
+    their sum over the parts of a partitioned export) and the assessed rows a penalty names
+    (``penalised_rows``; any superset in the original row order gives the same result)."""
+    rules = rules or default_rules()
+    orders = assessed_of(orders, rules=rules, headers=headers)
     places = rules.money_decimals
     as_of_ts = resolve_as_of(as_of, rules)
     as_of64 = np.datetime64(as_of_ts.as_unit("us").to_datetime64(), "us")
@@ -353,9 +388,7 @@ def reconcile(
     ref = normalize_refunds(refunds if refunds is not None else empty_ref, rules, headers)
     currency = _currencies(pen, ref)
 
-    base = monthly_summary(
-        assessed, _per_month(pen, places), as_of=as_of_ts, rules=rules, headers=headers
-    )
+    base = summary_from_counts(counts, _per_month(pen, places), as_of=as_of_ts, rules=rules, headers=headers)
 
     received, counted = _refund_sums(ref, as_of64)
     summary = _add_refund_only_rows(base, received.index, as_of64, places)
@@ -376,7 +409,7 @@ def reconcile(
     summary = summary[list(RECONCILE_COLUMNS)]
     summary.attrs = {"as_of": as_of_ts}
 
-    detail, evidence = _penalty_detail(pen, _orders(assessed), summary, places, as_of_ts)
+    detail, evidence = _penalty_detail(pen, _orders(orders), summary, places, as_of_ts)
     appeals = _appeals(detail, evidence)
     refunds_out = _refund_detail(ref, counted, places)
 
@@ -412,6 +445,6 @@ def _refund_detail(ref: pd.DataFrame, counted: np.ndarray, places: int) -> pd.Da
 
 
 __all__ = [
-    "APPEAL_REASONS", "RECONCILE_COLUMNS", "REFUND_STATUSES", "Reconciliation", "reconcile",
-    "refund_statuses",
+    "APPEAL_REASONS", "RECONCILE_COLUMNS", "REFUND_STATUSES", "Reconciliation", "penalised_rows",
+    "penalty_order_ids", "reconcile", "reconcile_counts", "refund_statuses",
 ]

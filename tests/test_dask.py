@@ -1,0 +1,301 @@
+"""The Dask backend against the single-machine path, on a real two-process local cluster.
+
+Every Dask result is compared with the pandas path on the same rows as one frame: the assessed
+orders (repeats across partitions cite the global row of the first occurrence), the monthly
+summary and the reconciliation; a worker killed mid-computation and an unreadable file are run
+for real. Skipped where dask is not installed (``pip install 'xlcompliance[dask]'``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+import xlcompliance as xlc  # noqa: E402
+from xlcompliance.cli import main  # noqa: E402
+from xlcompliance.core.assessment import assess as assess_frame  # noqa: E402
+from xlcompliance.core.headers import InputFileError  # noqa: E402
+from xlcompliance.io.sample import generate_orders  # noqa: E402
+from xlcompliance.scale.reading import read_orders  # noqa: E402
+
+AS_OF = "2024-07-01 12:00"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _cluster(**options):
+    return distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GiB",
+        dashboard_address=":0", **options,
+    )
+
+
+@pytest.fixture(scope="module")
+def client():
+    with _cluster() as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+def _orders_with_repeats(n: int = 6000, seed: int = 7) -> pd.DataFrame:
+    """Generated orders with repeats inside and across the files they will be split into."""
+    o = generate_orders(n, seed=seed, n_invalid=12)
+    ids = o["order_id"].astype(object)
+    ids[4500] = ids[10]              # a later file repeats the first file's row 11
+    ids[5999] = f"  {ids[10]} "      # ... again, with spaces: still the same id
+    ids[2001] = ids[2000]            # inside one file
+    ids[3] = None                    # blank ids are never compared
+    ids[3500] = None
+    o["paid_at"] = o["paid_at"].astype(object)
+    o.loc[1200, "paid_at"] = None    # the first occurrence is itself an error row ...
+    ids[5100] = ids[1200]            # ... and still the one a repeat cites
+    o["order_id"] = ids
+    o["paid_at"] = pd.to_datetime(o["paid_at"])
+    return o
+
+
+def _write_parts(frame: pd.DataFrame, folder: Path, cuts=(0, 1500, 1500, 3100, 4400, None)) -> list[pd.DataFrame]:
+    """Split ``frame`` into Parquet files at ``cuts`` (one of them empty); the parts as read back."""
+    folder.mkdir()
+    parts = []
+    for i, (start, stop) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+        path = folder / f"orders-{i}.parquet"
+        frame.iloc[start:stop].to_parquet(path, index=False)
+        parts.append(pd.read_parquet(path))
+    return parts
+
+
+def assert_same_assessment(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Identical frames; only the order of the explanation categories may differ (Dask unites
+    each partition's categories in partition order)."""
+    assert list(got.columns) == list(expected.columns)
+    assert got.index.equals(expected.index)
+    for name in expected.columns:
+        if name == "explanation":
+            assert set(got[name].cat.categories) == set(expected[name].cat.categories)
+            pd.testing.assert_series_equal(got[name].astype(object), expected[name].astype(object))
+        else:
+            pd.testing.assert_series_equal(got[name], expected[name], obj=name)
+
+
+def test_assess_is_lazy_and_equals_the_pandas_path_with_repeats_across_partitions(client, tmp_path):
+    parts = _write_parts(_orders_with_repeats(), tmp_path / "orders")
+    ddf = read_orders(tmp_path / "orders")
+    assert ddf.npartitions == 5
+    whole = ddf.compute()  # the same rows as one frame (Dask types text columns as string[pyarrow])
+
+    lazy = xlc.assess(ddf, as_of=AS_OF)
+    assert isinstance(lazy, dd.DataFrame)
+    got = lazy.compute()
+    expected = assess_frame(whole, as_of=AS_OF)
+    assert_same_assessment(got, expected)
+    added = ["rule_set", "eligible", "deadline", "status", "hours_late", "error", "explanation"]
+    assert_same_assessment(got[added], assess_frame(pd.concat(parts), as_of=AS_OF)[added])  # as read by pandas
+
+    errors = got["error"].to_numpy()
+    first = whole["order_id"].iloc[10]
+    assert errors[4500] == f"order_id {first} repeats row 11; only the first is assessed"
+    assert errors[5999] == errors[4500]
+    assert errors[2001].endswith("repeats row 2001; only the first is assessed")
+    assert errors[5100].endswith("repeats row 1201; only the first is assessed")
+    assert errors[1200] == "paid_at is blank"
+    assert (got["status"] == "error").sum() == (expected["status"] == "error").sum() >= 17
+
+
+def test_assess_of_any_dask_frame_with_alias_headers_and_without_explanations(client):
+    orders = _orders_with_repeats(seed=11).rename(columns={"order_id": "订单号"})
+    ddf = dd.from_pandas(orders, npartitions=4, sort=False)
+    expected = assess_frame(ddf.compute(), as_of=AS_OF, explain=False)
+    got = xlc.assess(ddf, as_of=AS_OF, explain=False).compute()
+    assert_same_assessment(got, expected)
+    assert got["error"].str.contains("repeats row 11;").sum() == 2
+
+
+def test_orders_without_ids_need_no_global_step(client):
+    ddf = dd.from_pandas(generate_orders(800, seed=3).drop(columns="order_id"), npartitions=3)
+    got = xlc.assess(ddf, as_of=AS_OF).compute()
+    assert_same_assessment(got, assess_frame(ddf.compute(), as_of=AS_OF))
+
+
+def test_summary_and_reconciliation_equal_the_pandas_path(client):
+    s = xlc.sample()
+    orders = s.orders.copy()
+    orders.loc[len(orders) - 1, "order_id"] = orders["order_id"].iloc[0]  # a penalised order repeated
+    ddf = dd.from_pandas(orders, npartitions=4, sort=False)
+    assessed_dask = xlc.assess(ddf, as_of=s.as_of)
+    assessed = xlc.assess(orders, as_of=s.as_of)
+
+    pd.testing.assert_frame_equal(
+        xlc.monthly_summary(assessed_dask, s.penalties, as_of=s.as_of),
+        xlc.monthly_summary(assessed, s.penalties, as_of=s.as_of),
+    )
+    got = xlc.reconcile(assessed_dask, s.penalties, s.refunds, as_of=s.as_of)
+    expected = xlc.reconcile(assessed, s.penalties, s.refunds, as_of=s.as_of)
+    for name in ("summary", "appeals", "penalties", "refunds"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    assert len(expected.appeals) and expected.summary["qualifies"].any()
+
+
+def test_summary_of_many_shops_and_months_by_tree_reduction(client):
+    orders = generate_orders(20_000, seed=5, months=5, shops=[f"shop {k:02d}" for k in range(17)])
+    ddf = dd.from_pandas(orders, npartitions=9, sort=False)
+    got = xlc.monthly_summary(xlc.assess(ddf, as_of=AS_OF, explain=False), as_of=AS_OF, split_every=2)
+    expected = xlc.monthly_summary(assess_frame(orders, as_of=AS_OF, explain=False), as_of=AS_OF)
+    pd.testing.assert_frame_equal(got, expected)
+    assert len(expected) == 17 * 6 and expected["assessed"].sum() > 0
+
+
+class _KillWorkerOnce(distributed.diagnostics.plugin.SchedulerPlugin):
+    """Kills the worker holding the second finished assessment partition, once."""
+
+    def __init__(self, scheduler, pids: dict[str, int]):
+        self.scheduler, self.pids, self.finished, self.killed = scheduler, pids, 0, None
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if self.killed or finish != "memory" or "_assess_partition" not in str(key):
+            return
+        self.finished += 1
+        if self.finished == 2:
+            (worker,) = [ws.address for ws in self.scheduler.tasks[key].who_has]
+            self.killed = worker
+            os.kill(self.pids[worker], signal.SIGKILL)
+
+
+def test_a_worker_killed_mid_computation_changes_nothing(tmp_path):
+    ddf = dd.from_pandas(_orders_with_repeats(seed=9), npartitions=8, sort=False)
+    expected = assess_frame(ddf.compute(scheduler="sync"), as_of=AS_OF)
+    with _cluster() as cluster, distributed.Client(cluster) as c:
+        pids = c.run(os.getpid)
+        plugin = _KillWorkerOnce(cluster.scheduler, pids)
+        cluster.scheduler.add_plugin(plugin)
+        got = c.compute(xlc.assess(ddf, as_of=AS_OF)).result(timeout=240)
+        assert plugin.killed in pids and plugin.finished < 8 + 4  # killed before all were done
+        c.wait_for_workers(2, timeout=60)
+        assert pids[plugin.killed] not in c.run(os.getpid).values()  # the nanny started a new one
+    assert_same_assessment(got, expected)
+
+
+def test_an_unreadable_file_fails_the_run_naming_it(client, tmp_path):
+    _write_parts(generate_orders(900, seed=2), tmp_path / "orders", cuts=(0, 300, 600, None))
+    bad = tmp_path / "orders" / "orders-1.parquet"
+    bad.write_bytes(b"PAR1 this is not a parquet file")
+    with pytest.raises(InputFileError, match=rf"{bad}: cannot be read as PARQUET"):
+        xlc.assess(read_orders(tmp_path / "orders"), as_of=AS_OF).compute()
+    first = tmp_path / "orders" / "orders-0.parquet"
+    first.write_bytes(b"")
+    with pytest.raises(InputFileError, match=rf"{first}: cannot be read"):
+        read_orders(tmp_path / "orders")  # the first file gives the layout, read at once
+
+
+def test_cli_writes_the_dataset_atomically_on_a_running_cluster(client, tmp_path, capsys):
+    parts = _write_parts(_orders_with_repeats(), tmp_path / "orders")
+    out = tmp_path / "assessed"
+    address = client.scheduler.address
+    argv = ["assess", str(tmp_path / "orders" / "*.parquet"), "--dask", "--scheduler", address,
+            "--as-of", AS_OF, "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    written = pd.read_parquet(out)
+    expected = assess_frame(pd.concat(parts, ignore_index=True), as_of=AS_OF)
+    assert sorted(p.name for p in out.iterdir()) == [f"part.{i}.parquet" for i in range(5)]
+    for name in expected.columns:  # Parquet keeps every value; texts come back as strings
+        assert written[name].astype(object).where(written[name].notna(), None).equals(
+            expected[name].astype(object).where(expected[name].notna(), None)), name
+    counts = expected["status"].value_counts()
+    assert "6000 orders in 5 file(s) as of 2024-07-01 12:00" in printed
+    assert f"error {counts['error']}" in printed and f"on_time {counts['on_time']}" in printed
+    first_error = int(np.flatnonzero(expected["error"].notna())[0])
+    assert f"data row {first_error + 1}: {expected['error'].iloc[first_error]}" in printed
+    assert "Aurora Home" in printed and "wrote" in printed
+
+    assert main(argv) == 2  # exists: refused before any work
+    assert "already exists" in capsys.readouterr().err
+    before = (out / "part.0.parquet").stat().st_mtime_ns
+    (tmp_path / "orders" / "orders-3.parquet").write_bytes(b"not parquet")
+    assert main([*argv, "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "orders-3.parquet: cannot be read as PARQUET" in err
+    assert (out / "part.0.parquet").stat().st_mtime_ns == before  # the old dataset is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assessed", "orders"]  # no temp folder left
+
+
+def test_cli_on_a_local_cluster_reads_csv_files(tmp_path, capsys):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    orders = _orders_with_repeats(seed=4)
+    frames = []
+    for i, (start, stop) in enumerate(((0, 2500), (2500, 6000))):
+        path = folder / f"shop-{i}.csv"
+        orders.iloc[start:stop].to_csv(path, index=False)
+        frames.append(xlc.read_table(path))
+    out = tmp_path / "assessed"
+    assert main(["assess", str(folder), "--dask", "--as-of", AS_OF, "--out", str(out)]) == 0
+    assert "6000 orders in 2 file(s)" in capsys.readouterr().out
+    expected = assess_frame(pd.concat(frames, ignore_index=True), as_of=AS_OF)
+    written = pd.read_parquet(out)
+    assert written["error"].astype(object).where(written["error"].notna(), None).equals(expected["error"])
+    assert written["deadline"].equals(expected["deadline"])
+
+
+def test_ids_as_arrow_texts_are_the_ids_the_pandas_path_compares():
+    from xlcompliance.core.order_ids import id_texts
+    from xlcompliance.scale.order_ids import id_text_array
+
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    values = [None, "", " ", "a", " a", "a ", " a b ", "订单 1\u3000", "\u200b", *spaces,
+              *(f"{c}x{c}y{c}" for c in spaces), *(f"x{c}" for c in spaces)]
+    for dtype in ("string[pyarrow]", object, "str"):
+        ids = pd.Series(values, dtype=dtype)
+        assert id_text_array(ids).to_pylist() == list(id_texts(ids)), dtype
+    numbers = pd.Series([1, None, 30], dtype="Int64")
+    assert id_text_array(numbers).to_pylist() == list(id_texts(numbers)) == ["1", "", "30"]
+
+
+_HIDE_DASK = """
+import builtins, sys
+real_import = builtins.__import__
+def no_dask(name, *args, **kwargs):
+    if name.split(".")[0] in ("dask", "distributed"):
+        raise ImportError(f"No module named {name!r}")
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = no_dask
+"""
+
+
+def test_without_dask_the_dask_paths_say_how_to_install_it_and_the_rest_works(tmp_path):
+    script = _HIDE_DASK + f"""
+import xlcompliance as xlc
+from xlcompliance.cli import main
+assessed = xlc.assess(xlc.sample().orders, as_of="2024-07-01")
+assert len(xlc.monthly_summary(assessed, as_of="2024-07-01"))
+assert not any(m.split(".")[0] in ("dask", "distributed") for m in sys.modules)
+try:
+    import xlcompliance.scale
+except ImportError as exc:
+    print("import:", exc)
+code = main(["assess", {str(tmp_path)!r}, "--dask", "--out", {str(tmp_path / "out")!r}])
+print("exit", code)
+"""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    hint = "pip install 'xlcompliance[dask]'"
+    assert f"import: the Dask backend needs dask[dataframe] and distributed: {hint}" in run.stdout
+    assert "exit 2" in run.stdout and hint in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_pandas_path_never_imports_dask():
+    script = "import sys, xlcompliance as x; x.assess(x.sample().orders); print(sorted(m for m in sys.modules if m.startswith(('dask', 'distributed'))))"
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
