@@ -10,10 +10,11 @@ from __future__ import annotations
 import dask.dataframe as dd
 from dask.dataframe.utils import clear_known_categories
 
-from ..core.assessment import REQUIRED, resolve_as_of
 from ..core.assessment import assess as assess_frame
+from ..core.assessment import resolve_as_of
 from ..core.calendar import Calendar, default_calendar
 from ..core.headers import header_map, require
+from ..core.orders import REQUIRED
 from ..core.rules import Rules, default_rules
 from .order_ids import global_repeats, repeat_errors
 
