@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-KINDS = ("orders", "penalties", "refunds", "holidays")
+KINDS = ("orders", "penalties", "refunds", "holidays", "products", "scans")
 
 
 class InputFileError(ValueError):

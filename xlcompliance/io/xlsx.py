@@ -1,7 +1,9 @@
-"""Bounded xlsx reading: the zip is checked before openpyxl inflates it.
+"""Bounded workbook reading (.xlsx and legacy .xls) with python-calamine.
 
-A decompression bomb, a password-protected or a corrupt file is refused in one line instead of
-exhausting memory or raising a library traceback.
+The xlsx zip is checked before anything inflates it: a decompression bomb, a part that inflates
+beyond its declared size, a password-protected or a corrupt file is refused in one line instead
+of exhausting memory or raising a library traceback. Cells come back as Python values (text,
+numbers, datetimes), blank cells as ``None``, whole numbers as ``int``.
 """
 
 from __future__ import annotations
@@ -9,19 +11,23 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..core.headers import InputFileError
 
 MAX_UNCOMPRESSED = 1 << 30  # 1 GiB of XML is far beyond any real order export
 MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
+MAX_XLS_BYTES = 256 << 20  # a BIFF file is not compressed: its size bounds what it holds
+_CHUNK = 1 << 20
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 def check_zip(path: Path) -> None:
     """Refuse files that are not xlsx zips, are password-protected, or inflate absurdly."""
     with open(path, "rb") as fh:
         magic = fh.read(8)
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+    if magic.startswith(_OLE_MAGIC):
         raise InputFileError(
             f"{path.name}: password-protected or legacy .xls workbook; save it as an unprotected .xlsx"
         )
@@ -45,40 +51,76 @@ def check_zip(path: Path) -> None:
                 )
             if "xl/workbook.xml" not in zf.namelist():
                 raise InputFileError(f"{path.name}: not an xlsx workbook (no xl/workbook.xml)")
-    except zipfile.BadZipFile:
-        raise InputFileError(f"{path.name}: not a valid xlsx file (corrupt zip)") from None
+            _verify_declared_sizes(path, zf)
+    except zipfile.BadZipFile as exc:
+        raise InputFileError(f"{path.name}: not a valid xlsx file (corrupt zip: {exc})") from None
 
 
-def read_sheet(path, *, sheet: str | None = None, kind: str = "orders") -> pd.DataFrame:
-    """One sheet as a frame of cell values (header = first row).
+def _verify_declared_sizes(path: Path, zf: zipfile.ZipFile) -> None:
+    """Inflate the XML parts once, in bounded chunks, stopping at each part's declared size:
+    a part that inflates beyond what it declares fails its CRC here, before calamine (which
+    trusts the stream) would inflate it whole."""
+    for info in zf.infolist():
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        try:
+            with zf.open(info) as part:
+                while part.read(_CHUNK):
+                    pass
+        except zipfile.BadZipFile as exc:
+            raise InputFileError(f"{path.name}: refused, part {info.filename}: {exc}") from None
+        except (OSError, EOFError, ValueError) as exc:
+            raise InputFileError(f"{path.name}: not a valid xlsx file ({info.filename}: {exc})") from None
+
+
+def _open_workbook(path: Path, fmt: str):
+    import python_calamine as pc
+
+    if fmt == "xlsx":
+        check_zip(path)
+    elif path.stat().st_size > MAX_XLS_BYTES:
+        raise InputFileError(f"{path.name}: refused, {path.stat().st_size / 2**20:.0f} MiB exceeds the "
+                             f"{MAX_XLS_BYTES / 2**20:.0f} MiB limit for .xls")
+    try:
+        return pc.load_workbook(str(path))
+    except pc.PasswordError:
+        raise InputFileError(f"{path.name}: password-protected workbook; save it unprotected") from None
+    except Exception as exc:  # calamine raises CalamineError, ZipError, XmlError ... on broken files
+        if fmt == "xls":
+            raise InputFileError(
+                f"{path.name}: password-protected or corrupt .xls workbook ({type(exc).__name__}: {exc}); "
+                "save it unprotected as .xlsx"
+            ) from None
+        raise InputFileError(f"{path.name}: cannot open workbook ({type(exc).__name__}: {exc})") from None
+
+
+def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str = "xlsx") -> pd.DataFrame:
+    """One sheet as a frame of cell values (header = first row; ``fmt`` is ``xlsx`` or ``xls``).
 
     The default sheet is the one named like ``kind`` (Orders, Penalties ...) if present, else
     the first sheet.
     """
-    import openpyxl
-
     path = Path(path)
-    check_zip(path)
+    wb = _open_workbook(path, fmt)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken parts
-        raise InputFileError(f"{path.name}: cannot open workbook ({type(exc).__name__}: {exc})") from None
-    try:
-        names = wb.sheetnames
+        names = list(wb.sheet_names)
+        if not names:
+            raise InputFileError(f"{path.name}: the workbook has no sheets")
         if sheet is None:
             wanted = {kind.lower(), kind.rstrip("s").lower()}
             sheet = next((n for n in names if n.strip().lower() in wanted), names[0])
         elif sheet not in names:
             raise InputFileError(f"{path.name}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
-        try:  # read-only mode parses the sheet only now: a broken part fails here
-            rows = list(wb[sheet].iter_rows(values_only=True))
+        try:
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as exc:
             raise InputFileError(
                 f"{path.name}: cannot read sheet {sheet!r} ({type(exc).__name__}: {exc})"
             ) from None
     finally:
-        wb.close()
-    rows = [r for r in rows]
+        close = getattr(wb, "close", None)
+        if close is not None:
+            close()
     while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
         rows.pop()
     if not rows:
@@ -87,8 +129,31 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders") -> pd.Da
     # the widest row, not the first: a title row above the real header is often one cell wide
     width = max(_filled_width(r) for r in rows)
     header = [h or f"column{i + 1}" for i, h in enumerate(header[:width] + [""] * (width - len(header)))]
-    body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object)
+    body = [r[:width] if len(r) >= width else list(r) + [""] * (width - len(r)) for r in rows[1:]]
+    frame = pd.DataFrame(body, columns=pd.RangeIndex(width), dtype=object)
+    frame = pd.DataFrame({i: _tidy(frame[i]) for i in range(width)}, index=frame.index)
+    frame.columns = header
+    return frame
+
+
+def _tidy(column: pd.Series) -> pd.Series:
+    """Blank cells to ``None``; whole-number floats to ``int`` (Excel stores every number as a
+    double: an order id 1001 must read as 1001, not 1001.0); date-only cells to datetimes."""
+    values = column.to_numpy(dtype=object)
+    blank = values == ""
+    if blank.any():
+        values = values.copy()
+        values[blank] = None
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("floating", "mixed-integer-float", "integer"):
+        numeric = np.array([v if isinstance(v, (int, float)) else np.nan for v in values], dtype=float)
+        whole = np.isfinite(numeric) & (numeric == np.round(numeric)) & (np.abs(numeric) < 2**53)
+        if whole.any():
+            values = values.copy()
+            values[whole] = [int(v) for v in numeric[whole]]
+    elif inferred == "date":
+        values = np.array([None if v is None else pd.Timestamp(v).to_pydatetime() for v in values], dtype=object)
+    return pd.Series(values, index=column.index, dtype=object)
 
 
 def _filled_width(row) -> int:
