@@ -7,14 +7,16 @@ SPEC's added columns. One bad row never stops the others.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from .calendar import Calendar, default_calendar
 from .deadlines import deadlines_from_codes
 from .explain import explanations
-from .headers import canonical_series, require
-from .order_ids import duplicate_errors
+from .export_inputs import resolve_export_inputs
+from .headers import InputFileError, canonical_series, header_map, require
 from .parsing import (
     BLANK,
     first_errors,
@@ -61,6 +63,10 @@ def assess(
     rules: Rules | None = None,
     headers: dict | None = None,
     explain: bool = True,
+    products: pd.DataFrame | None = None,
+    scans: pd.DataFrame | None = None,
+    history_from=None,
+    channel: str | None = None,
 ) -> pd.DataFrame:
     """Assess every order: rule set, eligibility, deadline, status, hours late, error, explanation.
 
@@ -71,10 +77,22 @@ def assess(
         calendar: holiday windows (default: China's official breaks).
         explain: add the ``explanation`` column; monthly figures do not need it, so callers
             that only count statuses skip its cost.
+        products: a products list (``product_id`` or 商家编码, ``listed_at``) giving listing
+            dates to order lines that have none.
+        scans: logistics records (``order_id`` or ``tracking_no``, ``fulfilled_at``): the
+            earliest scan fills ``fulfilled_at`` where the order row has none.
+        history_from: where the export's coverage starts, for last month's sales derived from
+            it (default: the earliest ``paid_at``).
+        channel: ``POP`` or ``JIT`` for every row whose channel is blank or absent (the
+            classic export has no channel column).
 
     Returns:
         The input columns as given plus ``rule_set, eligible, deadline, status, hours_late,
-        error`` and (unless ``explain=False``) ``explanation``.
+        error`` and (unless ``explain=False``) ``explanation``. Exports with product ids (or
+        a 产品信息 cell) add ``order_line`` (1 = the row that counts for its order) and
+        ``derived_last_month_sales``; exports with a platform deadline (发货期限) add
+        ``platform_deadline`` and ``deadline_gap_hours`` (ours minus the platform's).
+        ``.attrs["warnings"]`` lists what was announced with :func:`warnings.warn`.
 
     Raises:
         InputFileError: a required column is missing (the message names it and the headers found).
@@ -82,10 +100,24 @@ def assess(
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
     tz = rules.timezone
-    require(orders, REQUIRED, "orders", headers)
+    require(orders, REQUIRED if channel is None else ("paid_at",), "orders", headers)
+    if channel is None and "channel" not in header_map(orders.columns, "orders", headers):
+        raise InputFileError(
+            "orders: no channel column (POP or JIT); this export does not say, so give it for the whole "
+            "file: channel='POP' or 'JIT' (command line: --channel POP|JIT)"
+        )
     as_of_ts = resolve_as_of(as_of, rules)
     cols = canonical_series(orders, "orders", headers)
     n = len(orders)
+    if channel is not None:
+        given = cols.get("channel")
+        whole = pd.Series([channel] * n, dtype=object)
+        if given is None:
+            cols["channel"] = whole
+        else:
+            given = given.reset_index(drop=True).astype(object)
+            blank = given.isna() | given.astype(str).str.strip().eq("")
+            cols["channel"] = given.where(~blank, whole)
 
     def col(name):
         series = cols.get(name)
@@ -112,18 +144,30 @@ def assess(
         for i in np.flatnonzero(wrong):
             msg = f"{name} {pd.Timestamp(values[i])} is {word} paid_at {pd.Timestamp(paid[i])}"
             ordering[i] = msg if ordering[i] is None else f"{ordering[i]}; {msg}"
-    duplicates = (
-        duplicate_errors(cols["order_id"]) if "order_id" in cols else np.full(n, None, dtype=object)
+    own_error = first_errors(e_paid, e_channel, e_method, e_listed, e_sales, e_fulfilled, e_cancelled, ordering)
+    filled = resolve_export_inputs(
+        {k: v.reset_index(drop=True) for k, v in cols.items()}, n, paid=paid, channel=channel, listed=listed,
+        sales=sales, fulfilled=fulfilled, cancelled=cancelled, row_valid=pd.isna(own_error), rules=rules,
+        products=products, scans=scans, history_from=history_from, headers=headers,
     )
+    fulfilled = filled.fulfilled
+    late_scan = ~np.isnat(paid) & ~np.isnat(fulfilled) & (fulfilled < paid) & pd.isna(ordering)
+    for i in np.flatnonzero(late_scan):  # a scan from the scans file before the payment
+        ordering[i] = f"fulfilled_at {pd.Timestamp(fulfilled[i])} is before paid_at {pd.Timestamp(paid[i])}"
     error = first_errors(
-        e_paid, e_channel, e_method, e_listed, e_sales, e_fulfilled, e_cancelled, ordering, duplicates
+        e_paid, e_channel, e_method, e_listed, e_sales, e_fulfilled, e_cancelled, ordering, filled.errors
     )
     valid = pd.isna(error)
+    listed, sales = filled.listed, filled.sales
 
     result = deadlines_from_codes(paid, channel, method, listed, sales, valid, calendar, rules)
     _flag_beyond_excel(result, valid, error)
     deadline = result.deadline
     status, hours_late = order_statuses(deadline, fulfilled, cancelled, valid, as_of_ts)
+    if filled.counted_row is not None:  # one order, one status: every line shows its order's
+        lines = valid & valid[filled.counted_row]
+        status[lines] = status[filled.counted_row[lines]]
+        hours_late[lines] = hours_late[filled.counted_row[lines]]
 
     out = orders.copy(deep=False)  # copy-on-write: the caller's frame is never modified
     names = [rs.name for rs in rules.rule_sets]
@@ -133,14 +177,37 @@ def assess(
     out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     out["hours_late"] = hours_late
     out["error"] = pd.Series(error, index=orders.index, dtype=object)  # None where the row is fine
+    _export_columns(out, cols, filled, deadline, valid, tz)
+    for message in filled.warnings:
+        warnings.warn(message, stacklevel=2)
+    out.attrs["warnings"] = list(filled.warnings)
     if not explain:
         return out
     expl = explanations(result, paid, sales, calendar, rules)
     if (~valid).any():
         expl = expl.add_categories(pd.unique(error[~valid]))
         expl[~valid] = error[~valid]
+    if filled.notes is not None:
+        noted = valid & pd.notna(filled.notes)
+        if noted.any():
+            text = expl.astype(object)
+            text[noted] = [f"{a}; {b}" for a, b in zip(text[noted], filled.notes[noted], strict=True)]
+            expl = pd.Categorical(text)
     out["explanation"] = expl
     return out
+
+
+def _export_columns(out: pd.DataFrame, cols: dict, filled, deadline: np.ndarray, valid: np.ndarray, tz: str):
+    """The columns only some exports give rise to (see :func:`assess`), in place."""
+    if filled.order_line is not None:
+        out["order_line"] = filled.order_line
+        out["derived_last_month_sales"] = filled.derived
+    if "platform_deadline" in cols:
+        theirs, _ = parse_datetimes(cols["platform_deadline"].reset_index(drop=True), "platform_deadline", tz)
+        out["platform_deadline"] = pd.Series(theirs, index=out.index, dtype="datetime64[us]")
+        gap = (deadline - theirs).astype("timedelta64[us]").astype(np.int64) / 3.6e9
+        known = valid & ~np.isnat(theirs) & ~np.isnat(deadline)
+        out["deadline_gap_hours"] = np.where(known, gap, np.nan)
 
 
 _LAST_DAY = np.datetime64("9999-12-31", "D")

@@ -74,6 +74,8 @@ class Rules:
     due_months_after: int
     due_time: dt.time
     money_decimals: int
+    every_line_qualifies: bool = True
+    sales_exclude_cancelled: bool = True
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     values: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
     path: str = field(default="", compare=False)
@@ -165,7 +167,8 @@ def _parse(doc: dict, path: str) -> Rules:
     r = _Reader(sources, values)
     r.no_unknown(
         doc,
-        {"schema", "platform", "jit", "rule_sets", "excluded_weekdays", "holidays", "refund", "money"},
+        {"schema", "platform", "jit", "rule_sets", "excluded_weekdays", "holidays", "refund", "product_lines",
+         "money"},
         "rules",
     )
     if doc.get("schema") != 1:
@@ -274,6 +277,11 @@ def _parse(doc: dict, path: str) -> Rules:
     due_months = _non_negative(r.leaf(refund, "due_months_after", "refund", (int,)), "refund.due_months_after")
     due_time = r.leaf(refund, "due_time", "refund", (dt.time,))
 
+    lines = r.table(doc, "product_lines", "product_lines", required=False) or {}
+    r.no_unknown(lines, {"every_line_qualifies", "sales_exclude_cancelled"}, "product_lines")
+    every_line = r.leaf(lines, "every_line_qualifies", "product_lines", (bool,), required=False)
+    exclude_cancelled = r.leaf(lines, "sales_exclude_cancelled", "product_lines", (bool,), required=False)
+
     money = r.table(doc, "money", "money")
     r.no_unknown(money, {"decimals"}, "money")
     decimals = _non_negative(r.leaf(money, "decimals", "money", (int,)), "money.decimals")
@@ -292,6 +300,8 @@ def _parse(doc: dict, path: str) -> Rules:
         due_months_after=due_months,
         due_time=due_time,
         money_decimals=decimals,
+        every_line_qualifies=True if every_line is None else every_line,
+        sales_exclude_cancelled=True if exclude_cancelled is None else exclude_cancelled,
         sources=sources,
         values=values,
         path=path,
