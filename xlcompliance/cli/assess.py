@@ -8,6 +8,7 @@ import numpy as np
 
 from .common import (
     Context,
+    add_export_options,
     add_input_options,
     add_output_options,
     check_output,
@@ -22,9 +23,10 @@ def register(sub) -> None:
         help="deadline, status and lateness of every order; per-shop monthly summary",
         description="Assess an order export (CSV or xlsx). With no ORDERS, runs on the bundled sample.",
     )
-    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv or .xlsx)")
+    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv, .xlsx, .xls or .parquet)")
     p.add_argument("--penalties", metavar="FILE", help="penalty statement, for the refund columns")
     add_input_options(p)
+    add_export_options(p)
     add_output_options(p, "the annotated orders")
     p.set_defaults(func=run)
 
@@ -38,7 +40,7 @@ def run(args) -> int:
     ctx = Context(args, using_sample=using_sample)
     orders_path = Path(args.orders) if args.orders else sample_path("orders.csv")
     penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
-    inputs = [orders_path, penalties_path, args.holidays]
+    inputs = [orders_path, penalties_path, args.holidays, *ctx.export_paths()]
     if args.out:  # refuse before the work, not after it
         if Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
             raise ValueError(f"--out must end in .csv or .xlsx (got {Path(args.out).name})")
@@ -46,7 +48,8 @@ def run(args) -> int:
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
 
-    assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+    assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
+                      **ctx.export_inputs())
     summary = monthly_summary(assessed, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
 
     source = "bundled sample" if using_sample else orders_path.name

@@ -100,8 +100,10 @@ def assess(
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
     tz = rules.timezone
-    require(orders, REQUIRED if channel is None else ("paid_at",), "orders", headers)
-    if channel is None and "channel" not in header_map(orders.columns, "orders", headers):
+    found = header_map(orders.columns, "orders", headers)
+    if "paid_at" not in found:
+        require(orders, REQUIRED if channel is None else ("paid_at",), "orders", headers)
+    if channel is None and "channel" not in found:
         raise InputFileError(
             "orders: no channel column (POP or JIT); this export does not say, so give it for the whole "
             "file: channel='POP' or 'JIT' (command line: --channel POP|JIT)"
