@@ -127,7 +127,7 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str
 
 def _tidy(column: pd.Series) -> pd.Series:
     """Blank cells to ``None``; whole-number floats to ``int`` (Excel stores every number as a
-    double: an order id 1001 must read as 1001, not 1001.0); date-only cells to datetimes.
+    double: an order id 1001 must read as 1001, not 1001.0); date-time columns to datetime64.
     Column-wise: the cell types are inferred once per column, converted with numpy."""
     values = column.to_numpy(dtype=object).copy()
     blank = values == ""
@@ -141,8 +141,11 @@ def _tidy(column: pd.Series) -> pd.Series:
         values = numeric.astype(object)
         values[whole] = numeric[whole].astype(np.int64).astype(object)
         values[blank] = None
-    elif inferred == "date":
-        values = np.array([None if v is None else pd.Timestamp(v).to_pydatetime() for v in values], dtype=object)
+    elif inferred in ("date", "datetime"):  # date-time cells (some date-only): one typed column
+        try:  # pandas converts datetime objects in C (numpy's own conversion is 10x slower)
+            return pd.Series(pd.DatetimeIndex(values).as_unit("us"), index=column.index)
+        except (ValueError, TypeError, OverflowError):  # out of range or aware/naive mix: as cells
+            pass
     return pd.Series(values, index=column.index, dtype=object)
 
 
