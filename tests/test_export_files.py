@@ -196,3 +196,20 @@ def test_bad_products_and_scans_files_give_one_line(files, tmp_path, name, cmd, 
                 f"{slot}: needs" if name == "wrong-columns.csv" else "not a valid xlsx file")
     assert expected in err, err
     assert hashlib.sha256(bad.read_bytes()).hexdigest() == before
+
+
+def test_reconcile_quotes_an_earlier_platform_deadline_as_appeal_evidence(files, tmp_path):
+    # order 1 is on time by the rules (relaxed 72 h); the platform says 05-16 10:00 too: no note.
+    # Make the platform's deadline 05-15 10:00 (24 h earlier) and penalise the order.
+    export = CLASSIC.copy()
+    export.loc[0, "发货期限"] = "2024-05-15 10:00:00"
+    orders = tmp_path / "orders.csv"
+    export.to_csv(orders, index=False)
+    penalties = tmp_path / "pen.csv"
+    penalties.write_text("shop,order_id,channel,amount,deducted_at\n,8001000000000001,POP,3.50,2024-05-20\n",
+                         encoding="utf-8")
+    code, stdout, err = cli("reconcile", orders, "--penalties", penalties, "--products", files["products"],
+                            "--scans", files["scans"], "--channel", "POP", "--as-of", AS_OF)
+    assert code == 0, err
+    assert ("assessed_on_time: fulfilled 2024-05-15 20:00:00, deadline 2024-05-16 10:00:00: on time; "
+            "the platform's deadline 2024-05-15 10:00:00 is 24 h earlier than the rules'") in stdout, stdout

@@ -88,8 +88,9 @@ def assess(
 
     Returns:
         The input columns as given plus ``rule_set, eligible, deadline, status, hours_late,
-        error`` and (unless ``explain=False``) ``explanation``. Exports with product ids (or
-        a 产品信息 cell) add ``order_line`` (1 = the row that counts for its order) and
+        error`` and (unless ``explain=False``) ``explanation``. With ``scans``, ``scanned_at``
+        is the earliest scan found for the row. Exports with product ids (or a 产品信息 cell)
+        add ``order_line`` (1 = the row that counts for its order) and
         ``derived_last_month_sales``; exports with a platform deadline (发货期限) add
         ``platform_deadline`` and ``deadline_gap_hours`` (ours minus the platform's).
         ``.attrs["warnings"]`` lists what was announced with :func:`warnings.warn`.
@@ -201,6 +202,8 @@ def assess(
 
 def _export_columns(out: pd.DataFrame, cols: dict, filled, deadline: np.ndarray, valid: np.ndarray, tz: str):
     """The columns only some exports give rise to (see :func:`assess`), in place."""
+    if filled.scanned is not None:
+        out["scanned_at"] = pd.Series(filled.scanned, index=out.index, dtype="datetime64[us]")
     if filled.order_line is not None:
         out["order_line"] = filled.order_line
         out["derived_last_month_sales"] = filled.derived

@@ -38,6 +38,7 @@ class ExportInputs:
     counted_row: np.ndarray | None  # per row, the row that counts for its order
     derived: np.ndarray | None  # derived count for the deciding line (NaN unknown), None if not derived
     notes: np.ndarray | None  # per row, extra explanation text (None where nothing to add)
+    scanned: np.ndarray | None = None  # per row, the earliest scan from the scans table
     warnings: list[str] = field(default_factory=list)
 
 
@@ -85,6 +86,7 @@ def resolve_export_inputs(
     has_lines = row_products is not None or "product_info" in cols
 
     # fulfilled_at from the scans (the row's own value wins)
+    scanned = None
     if scans is not None:
         if order_ids is None and "tracking_no" not in cols:
             from .headers import InputFileError
@@ -93,6 +95,7 @@ def resolve_export_inputs(
         found = earliest_scans(
             order_ids if order_ids is not None else [None] * n, cols.get("tracking_no"), scans, tz, headers
         )
+        scanned = found.fulfilled
         fulfilled = np.where(np.isnat(fulfilled), found.fulfilled, fulfilled)
         if found.bad_rows:
             warnings.append(f"scans: {len(found.bad_rows)} row(s) could not be read and were left out; "
@@ -170,7 +173,7 @@ def resolve_export_inputs(
         notes = _notes(line_product, derived_line, result.month, result.covered, line_groups, qualifies,
                        deciding, n, line_row)
     return ExportInputs(line_listed[deciding], line_sales[deciding], fulfilled, errors, order_line, counted_row,
-                        derived, notes, warnings)
+                        derived, notes, scanned=scanned, warnings=warnings)
 
 
 def _whole_order_fulfilled(fulfilled: np.ndarray, groups: np.ndarray, valid: np.ndarray) -> np.ndarray:
