@@ -213,3 +213,26 @@ def test_reconcile_quotes_an_earlier_platform_deadline_as_appeal_evidence(files,
     assert code == 0, err
     assert ("assessed_on_time: fulfilled 2024-05-15 20:00:00, deadline 2024-05-16 10:00:00: on time; "
             "the platform's deadline 2024-05-15 10:00:00 is 24 h earlier than the rules'") in stdout, stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_classic_sample_round_trips_and_relaxes_by_derived_sales(tmp_path, fmt):
+    from xlcompliance.io.classic_sample import classic_export, write_classic_sample
+
+    paths = write_classic_sample(tmp_path, fmt=fmt)
+    export, products, scans = classic_export()
+    assert len(xlc.read_table(paths["orders"])) == len(export)
+    out = xlc.assess(xlc.read_table(paths["orders"]), as_of="2024-07-01", channel="POP",
+                     products=xlc.read_table(paths["products"], kind="products"),
+                     scans=xlc.read_table(paths["scans"], kind="scans"), history_from="2024-04-01")
+    assert (out["status"] == "error").sum() == 0
+    relaxed = out.attrs["relaxed_by"]
+    assert relaxed["listing"] > 0 and relaxed["derived_sales"] > 0
+    # April's orders cannot know March's sales: the export starts in April
+    april = out["付款时间"].astype(str).str.startswith("2024-04")
+    assert out.loc[april, "derived_last_month_sales"].isna().all()
+    assert out.loc[~april, "derived_last_month_sales"].notna().all()
+    # by default coverage starts at the first payment (2024-04-01 00:00:41), after April began
+    default = xlc.assess(xlc.read_table(paths["orders"]), as_of="2024-07-01", channel="POP", explain=False)
+    may = default["付款时间"].astype(str).str.startswith("2024-05")
+    assert default.loc[may, "derived_last_month_sales"].isna().all()

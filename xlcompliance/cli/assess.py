@@ -56,6 +56,10 @@ def run(args) -> int:
     counts = assessed["status"].value_counts()
     print(f"{source}: {len(assessed)} orders as of {summary.attrs['as_of']:%Y-%m-%d %H:%M}")
     print("  " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in counts.index))
+    relaxed = assessed.attrs.get("relaxed_by", {})
+    if relaxed:
+        print(f"  relaxed: {relaxed['listing']} by listing age, {relaxed['sales']} by last month's sales "
+              f"({relaxed['derived_sales']} of them derived from the export)")
     bad = np.flatnonzero((assessed["status"] == "error").to_numpy())
     for position in bad[:5]:  # 1-based data rows, header not counted
         print(f"  data row {position + 1}: {assessed['error'].iloc[position]}")

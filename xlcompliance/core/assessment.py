@@ -184,6 +184,7 @@ def assess(
     for message in filled.warnings:
         warnings.warn(message, stacklevel=2)
     out.attrs["warnings"] = list(filled.warnings)
+    out.attrs["relaxed_by"] = _relaxed_counts(result, valid, filled)
     if not explain:
         return out
     expl = explanations(result, paid, sales, calendar, rules)
@@ -198,6 +199,20 @@ def assess(
             expl = pd.Categorical(text)
     out["explanation"] = expl
     return out
+
+
+def _relaxed_counts(result, valid: np.ndarray, filled) -> dict[str, int]:
+    """Orders relaxed by listing age, by last month's sales, and by a derived count among those
+    (each order once, however many lines it has)."""
+    from .deadlines import BY_LISTING, BY_SALES
+
+    counted = valid & result.eligible
+    if filled.order_line is not None:
+        counted &= filled.order_line == 1
+    by_sales = counted & (result.reason == BY_SALES)
+    derived = by_sales & (~np.isnan(filled.derived) if filled.derived is not None else False)
+    return {"listing": int((counted & (result.reason == BY_LISTING)).sum()), "sales": int(by_sales.sum()),
+            "derived_sales": int(np.sum(derived))}
 
 
 def _export_columns(out: pd.DataFrame, cols: dict, filled, deadline: np.ndarray, valid: np.ndarray, tz: str):
