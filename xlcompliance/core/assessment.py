@@ -194,8 +194,8 @@ def assess(
     if filled.notes is not None:
         noted = valid & pd.notna(filled.notes)
         if noted.any():
-            text = expl.astype(object)
-            text[noted] = [f"{a}; {b}" for a, b in zip(text[noted], filled.notes[noted], strict=True)]
+            text = pd.Series(np.asarray(expl, dtype=object), dtype=object)
+            text[noted] = (text.astype(str) + "; " + pd.Series(filled.notes, dtype=object).astype(str))[noted]
             expl = pd.Categorical(text)
     out["explanation"] = expl
     return out

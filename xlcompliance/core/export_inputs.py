@@ -102,16 +102,18 @@ def resolve_export_inputs(
                             f"first: {found.bad_rows[0]}")
 
     # one order out of several rows: groups, repeated lines, disagreements
-    groups = order_groups(order_ids) if order_ids is not None else np.arange(n, dtype=np.int64)
+    id_keys = text_keys(order_ids) if order_ids is not None else None
+    groups = order_groups(order_ids, keys=id_keys) if order_ids is not None else np.arange(n, dtype=np.int64)
     if order_ids is None:
         errors = np.full(n, None, dtype=object)
     elif not has_lines:
         errors = duplicate_errors(order_ids.reset_index(drop=True))
     else:
         row_key = row_products if row_products is not None else text_keys(cols["product_info"])
-        errors = repeated_line_errors(groups, order_ids, row_key)
+        errors = repeated_line_errors(groups, order_ids, row_key, keys=id_keys)
         shop = text_keys(cols["shop"]) if "shop" in cols else np.full(n, None, dtype=object)
-        conflicts = conflict_errors(groups, order_ids, {"paid_at": paid, "shop": shop, "channel": channel})
+        conflicts = conflict_errors(groups, order_ids, {"paid_at": paid, "shop": shop, "channel": channel},
+                                    keys=id_keys)
         errors = _join(errors, conflicts)
 
     line_row, line_product, info_errors = _lines(n, cols, row_products)
@@ -193,23 +195,31 @@ def _whole_order_fulfilled(fulfilled: np.ndarray, groups: np.ndarray, valid: np.
 
 def _notes(line_product, derived_line, month, covered, line_groups, qualifies, deciding, n, line_row):
     """Per row: the derived sales of the deciding line, and which line stopped a multi-line
-    order from being relaxed."""
-    notes = np.full(n, None, dtype=object)
-    product = line_product[deciding]
-    used = ~np.isnan(derived_line[deciding])
-    uncovered = np.isnan(derived_line[deciding]) & ~covered[deciding] & pd.notna(month[deciding]) & pd.notna(product)
-    for i in np.flatnonzero(used):
-        notes[i] = (f"last month's sales derived from the export: {int(derived_line[deciding[i]])} order(s) "
-                    f"of {product[i]} in {month[deciding[i]]}")
-    for i in np.flatnonzero(uncovered):
-        notes[i] = f"sales of {month[deciding[i]]} not in the export (last month's sales unknown)"
+    order from being relaxed (vectorised string operations)."""
+    product = pd.Series(line_product[deciding], dtype=object)
+    count = derived_line[deciding]
+    months = pd.Series(month[deciding], dtype=object)
+    used = ~np.isnan(count)
+    uncovered = np.isnan(count) & ~covered[deciding] & months.notna().to_numpy() & product.notna().to_numpy()
+    notes = pd.Series(np.full(n, None, dtype=object), dtype=object)
+    if used.any():
+        counts = pd.Series(np.where(used, count, 0).astype(np.int64)).astype(str)
+        text = ("last month's sales derived from the export: " + counts + " order(s) of "
+                + product.astype(str) + " in " + months.astype(str))
+        notes[used] = text[used]
+    if uncovered.any():
+        notes[uncovered] = ("sales of " + months.astype(str) + " not in the export (last month's sales unknown)")[
+            uncovered]
     sizes = np.bincount(line_groups, minlength=line_groups.max(initial=-1) + 1)
-    multi = sizes[line_groups[deciding]] > 1
-    stopped = multi & ~qualifies[deciding]
-    for i in np.flatnonzero(stopped):
-        text = f"order of {sizes[line_groups[deciding[i]]]} product lines; {product[i] or 'a line'} does not qualify"
-        notes[i] = text if notes[i] is None else f"{notes[i]}; {text}"
-    return notes
+    group_size = sizes[line_groups[deciding]]
+    stopped = (group_size > 1) & ~qualifies[deciding]
+    if stopped.any():
+        which = product.where(product.notna(), "a line").astype(str)
+        text = "order of " + pd.Series(group_size).astype(str) + " product lines; " + which + " does not qualify"
+        has = notes.notna().to_numpy()
+        notes[stopped & has] = (notes.astype(str) + "; " + text)[stopped & has]
+        notes[stopped & ~has] = text[stopped & ~has]
+    return notes.to_numpy(dtype=object)
 
 
 def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -14,22 +14,34 @@ import pandas as pd
 
 
 def text_keys(values) -> np.ndarray:
-    """Each value as stripped text (None for blank); whole-number floats lose their ``.0``."""
-    series = pd.Series(values, dtype=object).reset_index(drop=True)
+    """Each value as stripped text (None for blank); whole-number floats lose their ``.0``.
+
+    Converted once per distinct value, with vectorised string operations."""
+    series = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    table = []
-    for u in uniques:
-        if isinstance(u, float) and u.is_integer():
-            u = int(u)
-        text = str(u).strip()
-        table.append(text or None)
-    table.append(None)
-    return np.array(table, dtype=object)[codes]
+    raw = np.asarray(uniques, dtype=object)
+    if pd.api.types.is_string_dtype(series.dtype) and pd.api.types.infer_dtype(raw, skipna=True) in (
+            "string", "empty"):
+        is_float = np.zeros(len(raw), dtype=bool)  # text already: no number to reformat
+    else:
+        is_float = np.fromiter((type(v) is float or isinstance(v, np.floating) for v in raw), bool, len(raw))
+    if is_float.any():
+        floats = raw[is_float].astype(float)
+        whole = np.isfinite(floats) & (floats == np.round(floats)) & (np.abs(floats) < 2**63)
+        converted = floats.astype(object)
+        converted[whole] = floats[whole].astype(np.int64).astype(object)
+        raw = raw.copy()
+        raw[is_float] = converted
+    texts = pd.Series(raw, dtype=object).astype(str).str.strip().to_numpy(dtype=object)
+    texts[texts == ""] = None
+    table = np.append(texts, None).astype(object)
+    return table[codes]
 
 
-def order_groups(order_ids) -> np.ndarray:
-    """A group number per row: rows with the same order id share it; a blank id is its own order."""
-    keys = text_keys(order_ids)
+def order_groups(order_ids, *, keys: np.ndarray | None = None) -> np.ndarray:
+    """A group number per row: rows with the same order id share it; a blank id is its own order.
+    ``keys``: the ids' :func:`text_keys`, when the caller has them already."""
+    keys = text_keys(order_ids) if keys is None else keys
     n = len(keys)
     codes, _ = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=True)
     codes = codes.astype(np.int64)
@@ -50,28 +62,31 @@ def line_numbers(groups: np.ndarray) -> np.ndarray:
     return numbers
 
 
-def repeated_line_errors(groups: np.ndarray, order_ids, product_ids) -> np.ndarray:
+def repeated_line_errors(groups: np.ndarray, order_ids, product_ids, *, keys: np.ndarray | None = None) -> np.ndarray:
     """A message for each row repeating an earlier row's order id AND product id (the
     duplicate rule, applied to lines); rows without an order id are never compared."""
     n = len(groups)
     errors = np.full(n, None, dtype=object)
-    ids = text_keys(order_ids)
+    ids = text_keys(order_ids) if keys is None else keys
     products = text_keys(product_ids)
     has_id = pd.notna(ids)
-    pairs = pd.DataFrame({"g": groups, "p": pd.Series(products, dtype=object).fillna("\0none")})
-    repeated = pairs.duplicated(keep="first").to_numpy() & has_id
+    product_codes, _ = pd.factorize(pd.Series(products, dtype=object), use_na_sentinel=False)
+    pair_keys = groups.astype(np.int64) * (int(product_codes.max(initial=0)) + 1) + product_codes
+    repeated = pd.Series(pair_keys).duplicated(keep="first").to_numpy() & has_id
     if not repeated.any():
         return errors
-    first = pairs[has_id].drop_duplicates(keep="first")
-    first_row = {(g, p): i for i, g, p in zip(first.index, first["g"], first["p"], strict=True)}
+    first_row: dict[int, int] = {}
+    for i in np.flatnonzero(np.isin(pair_keys, pair_keys[repeated]) & has_id):
+        first_row.setdefault(int(pair_keys[i]), int(i))
     for i in np.flatnonzero(repeated):
-        key = (groups[i], pairs["p"].iat[i])
+        key = int(pair_keys[i])
         product = "" if products[i] is None else f" product_id {products[i]}"
         errors[i] = f"order_id {ids[i]}{product} repeats row {first_row[key] + 1}; only the first is assessed"
     return errors
 
 
-def conflict_errors(groups: np.ndarray, order_ids, fields: dict[str, np.ndarray]) -> np.ndarray:
+def conflict_errors(groups: np.ndarray, order_ids, fields: dict[str, np.ndarray], *,
+                    keys: np.ndarray | None = None) -> np.ndarray:
     """A message on every row of an order whose lines disagree on one of ``fields`` (name ->
     per-row values; blanks count as values: a line without a payment time disagrees too)."""
     n = len(groups)
@@ -79,7 +94,7 @@ def conflict_errors(groups: np.ndarray, order_ids, fields: dict[str, np.ndarray]
     multi = np.bincount(groups, minlength=groups.max(initial=-1) + 1)[groups] > 1 if n else np.zeros(0, bool)
     if not multi.any():
         return errors
-    ids = text_keys(order_ids)
+    ids = text_keys(order_ids) if keys is None else keys
     rows = np.flatnonzero(multi)
     for name, values in fields.items():
         values = np.asarray(values)
