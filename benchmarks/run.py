@@ -48,6 +48,7 @@ EXCEL_ROWS = 100_000
 WORKBOOK_ROWS = 10_000
 RECONCILE_ORDERS, RECONCILE_PENALTIES = 1_000_000, 50_000
 CLI_ROWS = 1_000_000
+READ_ROWS = 100_000  # the same orders read from CSV and from xlsx
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -315,6 +316,10 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
     results.append(Result("CLI: `xlcompliance assess` CSV file → CSV file", cli_n, secs, peak,
                           "read, assess, guard, write; in-process (start-up ≈ 1 s more)"))
 
+    read_n = min(READ_ROWS, max(sizes))
+    log(f"reading {read_n:,} orders from CSV and xlsx")
+    results.extend(read_cases(frame_of(read_n), quick))
+
     rec = optional("xlcompliance.core.reconciliation")
     rec_n = min(RECONCILE_ORDERS, max(sizes))
     if rec is None or not hasattr(rec, "reconcile"):
@@ -328,6 +333,40 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         )
         results.append(Result(f"reconcile (+{len(penalties):,} penalties)", rec_n, secs, peak))
     return results
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    """The orders as an xlsx export (openpyxl's streaming writer: cells as a platform export has
+    them, text and date-time cells)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Orders")
+    ws.append(list(frame.columns))
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    for row in zip(*columns, strict=True):
+        ws.append([v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in row])
+    wb.save(path)
+
+
+def read_cases(frame: pd.DataFrame, quick: bool) -> list[Result]:
+    """``read_table`` on the same orders as CSV and as xlsx (python-calamine)."""
+    from xlcompliance.io.reading import read_table
+
+    reps = 1 if quick else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path, xlsx_path = Path(tmp) / "orders.csv", Path(tmp) / "orders.xlsx"
+        frame.to_csv(csv_path, index=False, date_format="%Y-%m-%d %H:%M:%S")
+        write_xlsx(frame, xlsx_path)
+        csv_secs, csv_peak = measure(lambda: read_table(csv_path), repeats=reps)
+        xlsx_secs, xlsx_peak = measure(lambda: read_table(xlsx_path), repeats=reps)
+        size = xlsx_path.stat().st_size
+    ratio = xlsx_secs[1] / csv_secs[1]
+    return [
+        Result("read_table: CSV export", len(frame), csv_secs, csv_peak),
+        Result("read_table: xlsx export (python-calamine)", len(frame), xlsx_secs, xlsx_peak,
+               f"{size / 2**20:.1f} MiB; {ratio:.1f}× the CSV (medians)"),
+    ]
 
 
 def cli_case(frame: pd.DataFrame, quick: bool):

@@ -10,7 +10,8 @@ CASES = (
     "deadline kernels (deadlines_from_codes)", "numpy floor", "per-row loop, scalar rules (scaled)",
     "pandas apply + CustomBusinessDay (scaled)", "Excel POP_DEADLINE column (datetimes)",
     "Excel JIT_ARRIVAL column (serials)", "Excel SHOP_ONTIME_RATE table", "workbook generation (write_workbook)",
-    "reconcile (+", "CLI: `xlcompliance assess` CSV file → CSV file",
+    "reconcile (+", "CLI: `xlcompliance assess` CSV file → CSV file", "read_table: CSV export",
+    "read_table: xlsx export (python-calamine)",
 )
 
 

@@ -205,7 +205,7 @@ BAD_FILES = {  # name -> what the one-line answer says (per reader where it diff
     "protected.xlsx": "protected.xlsx: password-protected",
     "bomb.xlsx": "looks like a decompression bomb",
     "bomb-total.xlsx": "MiB uncompressed exceeds the 1024 MiB limit",
-    "lying-sizes.xlsx": "Bad CRC-32",
+    "lying-sizes.xlsx": "inflates beyond its declared size",
     "folder.csv": "is a folder, not a file",
     "notes.pdf": "unsupported file type .pdf",
     "missing.csv": "missing.csv: no such file",

@@ -132,6 +132,8 @@ BAD_VALUES = [
     ("[refund]", "due_months_after", "-1", "refund.due_months_after must not be negative (got -1)"),
     ("[refund]", "due_months_after", "1.5", "refund.due_months_after has the wrong type (float;"),
     ("[refund]", "due_time", '"23:59"', "refund.due_time has the wrong type (str; expected a time of day"),
+    ("[product_lines]", "every_line_qualifies", '"yes"', "product_lines.every_line_qualifies has the wrong type (str; expected true or false)"),
+    ("[product_lines]", "sales_exclude_cancelled", "1", "product_lines.sales_exclude_cancelled has the wrong type (int; expected true or false)"),
     ("[money]", "decimals", "-2", "money.decimals must be between 0 and 6 (got -2)"),
     ("[money]", "decimals", "19", "money.decimals must be between 0 and 6 (got 19)"),
     ("[money]", "decimals", "2.0", "money.decimals has the wrong type (float; expected a whole number)"),
@@ -142,6 +144,13 @@ BAD_VALUES = [
 def test_bad_value_of_each_field_is_named(tmp_path, header, key, value, message):
     with pytest.raises(RulesError, match="^rules: " + re.escape(message)):
         load_rules(write(tmp_path, set_value(BUNDLED, header, key, value)))
+
+
+def test_rules_without_the_product_lines_section_read_both_as_true(tmp_path):
+    start = BUNDLED.index("[product_lines]")
+    end = BUNDLED.index("[money]")
+    rules = load_rules(write(tmp_path, BUNDLED[:start] + BUNDLED[end:]))
+    assert rules.every_line_qualifies is True and rules.sales_exclude_cancelled is True
 
 
 def test_the_bad_values_table_covers_every_field_of_the_schema():

@@ -8,6 +8,7 @@ import numpy as np
 
 from .common import (
     Context,
+    add_export_options,
     add_input_options,
     add_output_options,
     check_output,
@@ -25,9 +26,11 @@ def register(sub) -> None:
         "into a Parquet dataset folder (--out).",
     )
     p.add_argument("orders", nargs="?", metavar="ORDERS",
-                   help="order export (.csv or .xlsx); with --dask a folder or quoted glob of .parquet/.csv files")
+                   help="order export (.csv, .xlsx, .xls or .parquet); with --dask a folder or quoted glob of "
+                   ".parquet/.csv files")
     p.add_argument("--penalties", metavar="FILE", help="penalty statement, for the refund columns")
     add_input_options(p)
+    add_export_options(p)
     add_output_options(p, "the annotated orders")
     p.add_argument("--dask", action="store_true",
                    help="assess on Dask, beyond one machine's memory; --out is a Parquet dataset folder")
@@ -49,13 +52,14 @@ def run(args) -> int:
     ctx = Context(args, using_sample=using_sample)
     orders_path = Path(args.orders) if args.orders else sample_path("orders.csv")
     penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
-    inputs = [orders_path, penalties_path, args.holidays]
+    inputs = [orders_path, penalties_path, args.holidays, *ctx.export_paths()]
     if args.out:  # refuse before the work, not after it
         check_output(args.out, suffixes=TABLE_SUFFIXES, force=args.force, inputs=inputs)
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
 
-    result = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+    result = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
+                           **ctx.export_inputs())
     summary = monthly_summary(result, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
     assessed = result.frame
 
@@ -63,6 +67,10 @@ def run(args) -> int:
     counts = assessed["status"].value_counts()
     print(f"{source}: {len(assessed)} orders as of {summary.attrs['as_of']:%Y-%m-%d %H:%M}")
     print("  " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in counts.index))
+    relaxed = assessed.attrs.get("relaxed_by", {})
+    if relaxed:
+        print(f"  relaxed: {relaxed['listing']} by listing age, {relaxed['sales']} by last month's sales "
+              f"({relaxed['derived_sales']} of them derived from the export)")
     bad = np.flatnonzero((assessed["status"] == "error").to_numpy())
     for position in bad[:5]:  # 1-based data rows, header not counted
         print(f"  data row {position + 1}: {assessed['error'].iloc[position]}")

@@ -27,6 +27,17 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", metavar="NAME", help="CSV encoding (default: UTF-8, then GB18030)")
 
 
+def add_export_options(p: argparse.ArgumentParser) -> None:
+    """What fills the gaps of a real export: products list, scans, coverage, channel."""
+    p.add_argument("--products", metavar="FILE", help="products list (product id or 商家编码, listing date)")
+    p.add_argument("--scans", metavar="FILE", help="logistics records (order id or 运单号, first scan time)")
+    p.add_argument("--history-from", metavar="DATETIME",
+                   help="the export covers orders paid from here (default: its earliest payment), "
+                        "for last month's sales derived from it")
+    p.add_argument("--channel", choices=("POP", "JIT"), type=str.upper,
+                   help="channel of every order whose channel is blank or absent (the classic export has none)")
+
+
 def add_output_options(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--out", metavar="FILE", help=f"write {what} here (.xlsx or .csv)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
@@ -71,6 +82,20 @@ class Context:
             self.calendar = Calendar(statutory=statutory, rules=self.rules)
         self.as_of = args.as_of or (SAMPLE_AS_OF if using_sample else None)
         self.args = args
+
+    def export_inputs(self) -> dict:
+        """``assess`` keyword arguments from the export options (files read here), and the paths."""
+        args = self.args
+        kwargs = {
+            "products": self.read(args.products, "products") if getattr(args, "products", None) else None,
+            "scans": self.read(args.scans, "scans") if getattr(args, "scans", None) else None,
+            "history_from": getattr(args, "history_from", None),
+            "channel": getattr(args, "channel", None),
+        }
+        return kwargs
+
+    def export_paths(self) -> list:
+        return [getattr(self.args, name, None) for name in ("products", "scans")]
 
     def read(self, path, kind: str) -> pd.DataFrame:
         from ..io.reading import read_table

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import Context, add_input_options, check_output, sample_path
+from .common import Context, add_export_options, add_input_options, check_output, sample_path
 
 
 def register(sub) -> None:
@@ -18,10 +18,11 @@ def register(sub) -> None:
             "With no ORDERS, runs on the bundled sample (a short, a missing and an unexpected refund)."
         ),
     )
-    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv or .xlsx)")
+    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv, .xlsx, .xls or .parquet)")
     p.add_argument("--penalties", metavar="FILE", help="penalty statement (罚扣明细), .csv or .xlsx")
     p.add_argument("--refunds", metavar="FILE", help="refunds received (返还), .csv or .xlsx")
     add_input_options(p)
+    add_export_options(p)
     p.add_argument("--out", metavar="REPORT.xlsx", help="write the report workbook here")
     p.add_argument("--force", action="store_true", help="replace an existing report")
     p.set_defaults(func=run)
@@ -73,14 +74,15 @@ def run(args) -> int:
     refunds_path = sample_path("refunds.csv") if using_sample else (
         Path(args.refunds) if args.refunds else None)
 
-    inputs = [orders_path, penalties_path, refunds_path, args.holidays]
+    inputs = [orders_path, penalties_path, refunds_path, args.holidays, *ctx.export_paths()]
     if args.out:  # refuse before the work, not after it (atomic_write checks again when writing)
         check_output(args.out, suffixes=(".xlsx",), force=args.force, inputs=inputs)
 
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties")
     refunds = ctx.read(refunds_path, "refunds") if refunds_path else None
-    assessed = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+    assessed = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
+                             **ctx.export_inputs())
     result = reconcile(assessed, penalties, refunds, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
 
     source = "bundled sample" if using_sample else orders_path.name

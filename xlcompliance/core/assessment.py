@@ -7,17 +7,17 @@ never stops the others.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .calendar import Calendar, default_calendar
-from .deadlines import deadlines_from_codes
+from .deadlines import BY_LISTING, BY_SALES, deadlines_from_codes
 from .explain import explanations
-from .order_ids import duplicate_errors
 from .orders import ORDER_COLUMNS, Orders, parse_orders
-from .parsing import first_errors, parse_datetime
+from .parsing import parse_datetime
 from .rules import Rules, default_rules
 
 ADDED_COLUMNS = ("rule_set", "eligible", "deadline", "status", "hours_late", "error", "explanation")
@@ -73,6 +73,10 @@ def assess(
     rules: Rules | None = None,
     headers: dict | None = None,
     explain: bool = True,
+    products: pd.DataFrame | None = None,
+    scans: pd.DataFrame | None = None,
+    history_from=None,
+    channel: str | None = None,
     _duplicates: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Assess every order: rule set, eligibility, deadline, status, hours late, error, explanation.
@@ -84,16 +88,30 @@ def assess(
         calendar: holiday windows (default: China's official breaks).
         explain: add the ``explanation`` column; monthly figures do not need it, so callers
             that only count statuses skip its cost.
+        products: a products list (``product_id`` or 商家编码, ``listed_at``) giving listing
+            dates to order lines that have none.
+        scans: logistics records (``order_id`` or ``tracking_no``, ``fulfilled_at``): the
+            earliest scan fills ``fulfilled_at`` where the order row has none.
+        history_from: where the export's coverage starts, for last month's sales derived from
+            it (default: the earliest ``paid_at``).
+        channel: ``POP`` or ``JIT`` for every row whose channel is blank or absent (the
+            classic export has no channel column).
 
     Returns:
         The input columns as given plus ``rule_set, eligible, deadline, status, hours_late,
-        error`` and (unless ``explain=False``) ``explanation``.
+        error`` and (unless ``explain=False``) ``explanation``. With ``scans``, ``scanned_at``
+        is the earliest scan found for the row. Exports with product ids (or a 产品信息 cell)
+        add ``order_line`` (1 = the row that counts for its order) and
+        ``derived_last_month_sales``; exports with a platform deadline (发货期限) add
+        ``platform_deadline`` and ``deadline_gap_hours`` (ours minus the platform's).
+        ``.attrs["warnings"]`` lists what was announced with :func:`warnings.warn`.
 
     Raises:
         InputFileError: a required column is missing (the message names it and the headers found).
     """
     return assess_orders(
-        orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, explain=explain, _duplicates=_duplicates
+        orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, explain=explain,
+        products=products, scans=scans, history_from=history_from, channel=channel, _duplicates=_duplicates,
     ).frame
 
 
@@ -105,30 +123,35 @@ def assess_orders(
     rules: Rules | None = None,
     headers: dict | None = None,
     explain: bool = True,
+    products: pd.DataFrame | None = None,
+    scans: pd.DataFrame | None = None,
+    history_from=None,
+    channel: str | None = None,
     _duplicates: np.ndarray | None = None,
 ) -> Assessed:
     """:func:`assess`, keeping the parsed orders beside the assessed frame (see :class:`Assessed`)."""
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
     if not isinstance(orders, Orders):
-        orders = parse_orders(orders, rules=rules, headers=headers)
+        orders = parse_orders(
+            orders, rules=rules, headers=headers, channel=channel, products=products, scans=scans,
+            history_from=history_from, duplicates=_duplicates,
+        )
     as_of_ts = resolve_as_of(as_of, rules)
-    frame = orders.frame
-    paid, fulfilled, cancelled = orders.paid_at, orders.fulfilled_at, orders.cancelled_at
-    n = len(orders)
-    ids = orders.raw("order_id")
-    duplicates = _duplicates if _duplicates is not None else (  # given: a check over more rows than these
-        duplicate_errors(ids) if ids is not None else np.full(n, None, dtype=object)
-    )
-    error = first_errors(orders.error, duplicates)
+    frame, filled = orders.frame, orders.inputs
+    paid, fulfilled, cancelled = orders.paid_at, filled.fulfilled, orders.cancelled_at
+    listed, sales = filled.listed, filled.sales
+    error = orders.error.copy()
     valid = pd.isna(error)
 
-    result = deadlines_from_codes(
-        paid, orders.channel, orders.method, orders.listed_at, orders.last_month_sales, valid, calendar, rules
-    )
+    result = deadlines_from_codes(paid, orders.channel, orders.method, listed, sales, valid, calendar, rules)
     _flag_beyond_excel(result, valid, error)
     deadline = result.deadline
     status, hours_late = order_statuses(deadline, fulfilled, cancelled, valid, as_of_ts)
+    if filled.counted_row is not None:  # one order, one status: every line shows its order's
+        lines = valid & valid[filled.counted_row]
+        status[lines] = status[filled.counted_row[lines]]
+        hours_late[lines] = hours_late[filled.counted_row[lines]]
 
     out = frame.copy(deep=False)  # copy-on-write: the caller's frame is never modified
     names = [rs.name for rs in rules.rule_sets]
@@ -138,13 +161,52 @@ def assess_orders(
     out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     out["hours_late"] = hours_late
     out["error"] = pd.Series(error, index=frame.index, dtype=object)  # None where the row is fine
+    _export_columns(out, orders, deadline, valid)
+    for message in filled.warnings:
+        warnings.warn(message, stacklevel=3)
+    out.attrs["warnings"] = list(filled.warnings)
+    out.attrs["relaxed_by"] = _relaxed_counts(result, valid, filled)
     if explain:
-        expl = explanations(result, paid, orders.last_month_sales, calendar, rules)
+        expl = explanations(result, paid, sales, calendar, rules)
         if (~valid).any():
             expl = expl.add_categories(pd.unique(error[~valid]))
             expl[~valid] = error[~valid]
+        if filled.notes is not None:
+            noted = valid & pd.notna(filled.notes)
+            if noted.any():
+                text = pd.Series(np.asarray(expl, dtype=object), dtype=object)
+                text[noted] = (text.astype(str) + "; " + pd.Series(filled.notes, dtype=object).astype(str))[noted]
+                expl = pd.Categorical(text)
         out["explanation"] = expl
     return Assessed(orders, out, as_of_ts)
+
+
+def _relaxed_counts(result, valid: np.ndarray, filled) -> dict[str, int]:
+    """Orders relaxed by listing age, by last month's sales, and by a derived count among those
+    (each order once, however many lines it has)."""
+    counted = valid & result.eligible
+    if filled.order_line is not None:
+        counted &= filled.order_line == 1
+    by_sales = counted & (result.reason == BY_SALES)
+    derived = by_sales & (~np.isnan(filled.derived) if filled.derived is not None else False)
+    return {"listing": int((counted & (result.reason == BY_LISTING)).sum()), "sales": int(by_sales.sum()),
+            "derived_sales": int(np.sum(derived))}
+
+
+def _export_columns(out: pd.DataFrame, orders: Orders, deadline: np.ndarray, valid: np.ndarray) -> None:
+    """The columns only some exports give rise to (see :func:`assess`), in place."""
+    filled = orders.inputs
+    if filled.scanned is not None:
+        out["scanned_at"] = pd.Series(filled.scanned, index=out.index, dtype="datetime64[us]")
+    if filled.order_line is not None:
+        out["order_line"] = filled.order_line
+        out["derived_last_month_sales"] = filled.derived
+    theirs = orders.platform_deadline
+    if theirs is not None:
+        out["platform_deadline"] = pd.Series(theirs, index=out.index, dtype="datetime64[us]")
+        gap = (deadline - theirs).astype("timedelta64[us]").astype(np.int64) / 3.6e9
+        known = valid & ~np.isnat(theirs) & ~np.isnat(deadline)
+        out["deadline_gap_hours"] = np.where(known, gap, np.nan)
 
 
 _LAST_DAY = np.datetime64("9999-12-31", "D")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .text import fold
 
-KINDS = ("orders", "penalties", "refunds", "holidays")
+KINDS = ("orders", "penalties", "refunds", "holidays", "products", "scans")
 
 
 class InputFileError(ValueError):

@@ -97,6 +97,9 @@ def monthly_counts(assessed: pd.DataFrame | Assessed, *, headers: dict | None = 
     deadline = assessed["deadline"].to_numpy(dtype="datetime64[us]")
     status = np.asarray(pd.Categorical(assessed["status"], categories=list(STATUSES)).codes)
     has_month = ~np.isnat(deadline) & (status >= 0)
+    if "order_line" in assessed.columns:  # an order of several product lines counts once
+        line = pd.to_numeric(assessed["order_line"], errors="coerce").to_numpy(dtype=float)
+        has_month &= np.isnan(line) | (line == 1)
     # count per (shop code, month) with integer keys, then group the few distinct pairs by name
     month = deadline[has_month].astype("datetime64[M]").astype(np.int64)
     first = int(month.min()) if len(month) else 0

@@ -14,7 +14,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .headers import canonical_series, header_map, require
+from .export_inputs import ExportInputs, resolve_export_inputs
+from .headers import InputFileError, canonical_series, header_map, require
 from .parsing import (
     BLANK,
     choice_names,
@@ -52,8 +53,12 @@ class Orders:
         paid_at, listed_at, fulfilled_at, cancelled_at: ``datetime64[us]`` (NaT = blank or bad).
         last_month_sales: float (NaN = unknown or bad).
         field_errors: per field, the parse error of each row (None where fine).
-        error: the row's whole error text (None where the row is fine); duplicate order ids
-            are added by the assessment.
+        inputs: what the export lacks, filled (listing dates from a products list, last
+            month's sales derived from the export, first scans, one order out of several
+            product lines); the values the assessment uses.
+        platform_deadline: the export's own deadline (发货期限), where it has one (else None).
+        error: the row's whole error text (None where the row is fine), repeated order ids
+            and product-line conflicts included.
     """
 
     frame: pd.DataFrame
@@ -67,6 +72,8 @@ class Orders:
     cancelled_at: np.ndarray
     last_month_sales: np.ndarray
     field_errors: dict[str, np.ndarray]
+    inputs: ExportInputs
+    platform_deadline: np.ndarray | None
     error: np.ndarray
 
     def __len__(self) -> int:
@@ -121,21 +128,49 @@ def shop_codes(series: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray
     return np.where(codes < 0, len(uniques), codes), names
 
 
-def parse_orders(frame: pd.DataFrame, *, rules: Rules | None = None, headers: dict | None = None) -> Orders:
+def parse_orders(
+    frame: pd.DataFrame,
+    *,
+    rules: Rules | None = None,
+    headers: dict | None = None,
+    channel: str | None = None,
+    products: pd.DataFrame | None = None,
+    scans: pd.DataFrame | None = None,
+    history_from=None,
+    duplicates: np.ndarray | None = None,
+) -> Orders:
     """Parse an order table (canonical or alias headers) once, at the boundary.
 
-    Only ``channel`` and ``paid_at`` are required. A bad value is that row's error; the other rows
-    are unaffected.
+    Only ``paid_at`` and ``channel`` are required (``channel=`` gives the channel of every row
+    whose own is blank or absent, for exports without one). ``products``, ``scans`` and
+    ``history_from`` fill what the export lacks (see :mod:`~xlcompliance.core.export_inputs`).
+    A bad value is that row's error; the other rows are unaffected. ``duplicates`` replaces the
+    repeated-order-id check with one made over more rows than these (a partitioned export).
 
     Raises:
         InputFileError: a required column is missing (the message names it and the headers found).
     """
     rules = rules or default_rules()
     tz = rules.timezone
-    require(frame, REQUIRED, "orders", headers)
+    found = header_map(frame.columns, "orders", headers)
+    if "paid_at" not in found:
+        require(frame, REQUIRED if channel is None else ("paid_at",), "orders", headers)
+    if channel is None and "channel" not in found:
+        raise InputFileError(
+            "orders: no channel column (POP or JIT); this export does not say, so give it for the whole "
+            "file: channel='POP' or 'JIT' (command line: --channel POP|JIT)"
+        )
     columns = {k: v.reset_index(drop=True) for k, v in canonical_series(frame, "orders", headers).items()}
-    used = frozenset(c for names in header_map(frame.columns, "orders", headers).values() for c in names)
+    used = frozenset(c for names in found.values() for c in names)
     n = len(frame)
+    if channel is not None:
+        whole = pd.Series([channel] * n, dtype=object)
+        given = columns.get("channel")
+        if given is None:
+            columns["channel"] = whole
+        else:
+            given = given.astype(object)
+            columns["channel"] = given.where(~(given.isna() | given.astype(str).str.strip().eq("")), whole)
 
     def col(name):
         series = columns.get(name)
@@ -144,10 +179,10 @@ def parse_orders(frame: pd.DataFrame, *, rules: Rules | None = None, headers: di
     paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz)
     blank_paid = np.isnat(paid) & (e_paid == None)  # noqa: E711
     e_paid[blank_paid] = "paid_at is blank"
-    channel, e_channel = parse_channel_codes(col("channel"))
-    e_channel[channel == BLANK] = "channel is blank (expected POP or JIT)"
+    codes, e_channel = parse_channel_codes(col("channel"))
+    e_channel[codes == BLANK] = "channel is blank (expected POP or JIT)"
     method, e_method = parse_method_codes(col("method"))
-    e_method[channel != CHANNELS.index("JIT")] = None  # method only matters for JIT
+    e_method[codes != CHANNELS.index("JIT")] = None  # method only matters for JIT
     listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz)
     sales, e_sales = parse_counts(col("last_month_sales"), "last_month_sales")
     fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz)
@@ -157,11 +192,23 @@ def parse_orders(frame: pd.DataFrame, *, rules: Rules | None = None, headers: di
         "paid_at": e_paid, "channel": e_channel, "method": e_method, "listed_at": e_listed,
         "last_month_sales": e_sales, "fulfilled_at": e_fulfilled, "cancelled_at": e_cancelled,
     }
+    own_error = first_errors(*field_errors.values(), ordering)
+    inputs = resolve_export_inputs(
+        columns, n, paid=paid, channel=codes, listed=listed, sales=sales, fulfilled=fulfilled,
+        cancelled=cancelled, row_valid=pd.isna(own_error), rules=rules, products=products, scans=scans,
+        history_from=history_from, headers=headers, duplicates=duplicates,
+    )
+    scanned_early = ~np.isnat(paid) & ~np.isnat(inputs.fulfilled) & (inputs.fulfilled < paid) & pd.isna(ordering)
+    for i in np.flatnonzero(scanned_early):  # a scan from the scans file before the payment
+        ordering[i] = f"fulfilled_at {pd.Timestamp(inputs.fulfilled[i])} is before paid_at {pd.Timestamp(paid[i])}"
+    platform = None
+    if "platform_deadline" in columns:
+        platform, _ = parse_datetimes(columns["platform_deadline"], "platform_deadline", tz)
     return Orders(
         frame=frame,
         columns=columns,
         headers_used=used,
-        channel=channel,
+        channel=codes,
         method=method,
         paid_at=paid,
         listed_at=listed,
@@ -169,7 +216,9 @@ def parse_orders(frame: pd.DataFrame, *, rules: Rules | None = None, headers: di
         cancelled_at=cancelled,
         last_month_sales=sales,
         field_errors=field_errors,
-        error=first_errors(*field_errors.values(), ordering),
+        inputs=inputs,
+        platform_deadline=platform,
+        error=first_errors(*field_errors.values(), ordering, inputs.errors),
     )
 
 

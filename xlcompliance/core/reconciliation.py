@@ -205,6 +205,13 @@ def _orders(assessed: Assessed) -> dict:
     orders, frame = assessed.orders, assessed.frame
     ids = orders.order_ids
     first = (ids != "") & ~pd.Series(ids).duplicated().to_numpy()
+    fulfilled = orders.inputs.fulfilled  # the row's own time, else the earliest scan (assess(scans=))
+    if "scanned_at" in frame.columns:  # an assessed frame given back: its scans were found then
+        scanned = frame["scanned_at"].to_numpy(dtype="datetime64[us]")
+        fulfilled = np.where(np.isnat(fulfilled), scanned, fulfilled)
+    platform = orders.platform_deadline
+    if platform is None:
+        platform = np.full(len(orders), np.datetime64("NaT", "us"))
     return {
         "index": pd.Index(ids[first]),
         "positions": np.flatnonzero(first),
@@ -212,9 +219,10 @@ def _orders(assessed: Assessed) -> dict:
         "channel": orders.channel_names,
         "status": frame["status"].astype(object).to_numpy(),
         "deadline": frame["deadline"].to_numpy(dtype="datetime64[us]"),
-        "fulfilled": orders.fulfilled_at,
+        "fulfilled": fulfilled,
         "cancelled": orders.cancelled_at,
         "hours_late": frame["hours_late"].to_numpy(dtype=float),
+        "platform_deadline": platform,
     }
 
 
@@ -246,6 +254,16 @@ def _penalty_detail(pen, orders, summary, places, as_of) -> tuple[pd.DataFrame, 
     o_fulfilled = pick("fulfilled", np.datetime64("NaT", "us")).astype("datetime64[us]")
     o_cancelled = pick("cancelled", np.datetime64("NaT", "us")).astype("datetime64[us]")
     o_hours = pick("hours_late", np.nan).astype(float)
+    o_platform = pick("platform_deadline", np.datetime64("NaT", "us")).astype("datetime64[us]")
+    earlier = ~np.isnat(o_platform) & ~np.isnat(o_deadline) & (o_platform < o_deadline)
+
+    def platform_note(i) -> str:
+        """Where the export's own deadline (发货期限) is earlier than the rules' one: the likely
+        cause of the penalty, worth quoting in the appeal."""
+        if not earlier[i]:
+            return ""
+        hours = (o_deadline[i] - o_platform[i]) / np.timedelta64(1, "h")
+        return f"; the platform's deadline {_ts(o_platform[i])} is {hours:g} h earlier than the rules'"
 
     cents = pen["amount_cents"].to_numpy(dtype=np.int64)
     amount = pd.Series([None] * n, dtype=object)
@@ -269,11 +287,12 @@ def _penalty_detail(pen, orders, summary, places, as_of) -> tuple[pd.DataFrame, 
     as_of_text = pd.Timestamp(as_of).strftime(_TS)
     checks = (
         ("assessed_on_time", on_time,
-         lambda i: f"fulfilled {_ts(o_fulfilled[i])}, deadline {_ts(o_deadline[i])}: on time"),
+         lambda i: f"fulfilled {_ts(o_fulfilled[i])}, deadline {_ts(o_deadline[i])}: on time{platform_note(i)}"),
         ("not_late", not_late,
          lambda i: (f"cancelled {_ts(o_cancelled[i])}, before the deadline {_ts(o_deadline[i])}: "
                     "not assessed" if o_status[i] == "cancelled"
-                    else f"not fulfilled, deadline {_ts(o_deadline[i])} not passed as of {as_of_text}")),
+                    else f"not fulfilled, deadline {_ts(o_deadline[i])} not passed as of {as_of_text}")
+                   + platform_note(i)),
         ("duplicate", dup,
          lambda i: (f"order already penalised in row {rows[int(first_row[i])]} "
                     f"({_ts(deducted[int(first_row[i])])}, {amount[int(first_row[i])]})")),

@@ -78,6 +78,8 @@ class Rules:
     due_months_after: int
     due_time: dt.time
     money_decimals: int
+    every_line_qualifies: bool = True
+    sales_exclude_cancelled: bool = True
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     values: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
     path: str = field(default="", compare=False)
@@ -202,6 +204,11 @@ SCHEMA = (
         Field("due_months_after", WHOLE, low=0),
         Field("due_time", TIME),
     )),
+    # An order of several product lines (an older rules file may leave the section out: both True).
+    Table("product_lines", (
+        Field("every_line_qualifies", FLAG),
+        Field("sales_exclude_cancelled", FLAG),
+    ), required=False),
     # Amounts are int64 in units of 10**-decimals: six places still hold 9 trillion.
     Table("money", (Field("decimals", WHOLE, low=0, high=6),)),
 )
@@ -241,6 +248,8 @@ class _Validator:
 
     def table(self, spec: Table, raw):
         if not spec.many:
+            if raw is None and not spec.required:
+                return {f.key: None for f in spec.fields}
             if raw is None:
                 raise _fail(f"missing section [{spec.key}]")
             if not isinstance(raw, dict):
@@ -344,6 +353,8 @@ def _parse(doc: dict, path: str) -> Rules:
         due_months_after=refund["due_months_after"],
         due_time=refund["due_time"],
         money_decimals=d["money"]["decimals"],
+        every_line_qualifies=d["product_lines"]["every_line_qualifies"] is not False,
+        sales_exclude_cancelled=d["product_lines"]["sales_exclude_cancelled"] is not False,
         sources=checker.sources,
         values=checker.values,
         path=path,

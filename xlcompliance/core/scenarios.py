@@ -161,20 +161,28 @@ def order_inputs(assessed: pd.DataFrame | Assessed, *, shop=None, rules: Rules, 
 
     Taken from the orders parsed at the boundary: channel and method as their canonical names
     (``POP``/``JIT``, ``pickup``/``self``, whatever alias the export used), date-times as
-    ``datetime64[us]``, ``last_month_sales`` a float (NaN = unknown). The frame's index is the
-    row's position in ``assessed``.
+    ``datetime64[us]``, ``last_month_sales`` a float (NaN = unknown); the listing date, sales and
+    fulfilment are the ones the assessment used (products list, derived sales, scans), and an
+    order of several product lines is its one counted row. The frame's index is the row's
+    position in ``assessed``.
     """
     assessed = assessed_of(assessed, rules=rules, headers=headers)
     orders, frame = assessed.orders, assessed.frame
+    filled = orders.inputs  # what decides each order: listing date and sales of its deciding line, scans
     valid = (frame["status"].astype(object) != "error").to_numpy() & frame["deadline"].notna().to_numpy()
+    if filled.order_line is not None:  # an order of several product lines is one order
+        valid &= filled.order_line == 1
     ids = orders.order_ids
     inputs = pd.DataFrame({
         "order_id": np.where(ids == "", None, ids),
         "shop": orders.shops,
         "channel": orders.channel_names,
         "method": orders.method_names,
-        **{name: getattr(orders, name) for name in TIME_INPUTS},
-        "last_month_sales": orders.last_month_sales,
+        "paid_at": orders.paid_at,
+        "listed_at": filled.listed,
+        "fulfilled_at": filled.fulfilled,
+        "cancelled_at": orders.cancelled_at,
+        "last_month_sales": filled.sales,
     })
     keep = valid & ((inputs["shop"] == shop).to_numpy() if shop is not None else True)
     return inputs[keep]

@@ -30,6 +30,7 @@ __all__ = [
     "deadline_explain",
     "hours_late",
     "jit_arrival",
+    "last_month_sales",
     "monthly_summary",
     "order_deadline",
     "order_status",
@@ -57,6 +58,8 @@ ARGUMENT_HELP = {
     "penalties": "Penalty statement with a header row: shop, order_id, amount, deducted_at",
     "month": "Month of the deadlines: 2024-04, or any date in the month; cell or column",
     "shop": "Shop name; blank = the only shop in the table; cell or column",
+    "product_id": "Product id (or 商家编码): a cell or a column",
+    "history_from": "The orders table covers payments from here (default: its earliest paid_at)",
 }
 
 
@@ -500,3 +503,53 @@ def monthly_summary(orders, penalties=None, as_of=None, holidays=None):
             row.append(v)
         rows.append(row)
     return rows
+
+
+def last_month_sales(product_id, paid_at, orders, history_from=None):
+    """The product's distinct orders, not cancelled, paid in the calendar month before paid_at's
+    month, counted in an orders table (order_id, product_id, paid_at[, cancelled_at]). Blank when
+    the table does not cover that whole month (it covers payments from ``history_from``, by
+    default its earliest paid_at). Cells or columns; the same count ``assess`` derives."""
+    from ..core.derived_sales import derive_last_month_sales
+    from ..core.headers import canonical_series
+    from ..core.parsing import parse_datetime
+    from ..core.product_lines import order_groups, text_keys
+
+    tz = default_rules().timezone
+    products, _, products_range = xv.column(product_id, "product_id")
+    paid_values, _, paid_range = xv.column(paid_at, "paid_at")
+    n = xv.broadcast({"product_id": products, "paid_at": paid_values})
+    products = np.resize(products, n) if len(products) == 1 else products
+    paid_values = np.resize(paid_values, n) if len(paid_values) == 1 else paid_values
+    paid, errors = xv.datetimes(paid_values, "paid_at", tz)
+    rows, kinds = _nonblank_rows(orders)
+    if len(rows) < 1:
+        raise ValueError("orders: expected a table with a header row (order_id, product_id, paid_at)")
+    cols = canonical_series(_frame(rows, kinds), "orders")
+    missing = [c for c in ("order_id", "product_id", "paid_at") if c not in cols]
+    if missing:
+        raise ValueError(f"orders: missing column(s) {', '.join(missing)}")
+    t_paid, _ = xv.datetimes(cols["paid_at"].to_numpy(dtype=object), "paid_at", tz)
+    t_cancelled, _ = (xv.datetimes(cols["cancelled_at"].to_numpy(dtype=object), "cancelled_at", tz)
+                      if "cancelled_at" in cols else (np.full(len(t_paid), np.datetime64("NaT", "us")), None))
+    start = None
+    if history_from is not None and xv.clean(history_from) is not None:
+        start = np.datetime64(pd.Timestamp(parse_datetime(xv.clean(history_from), "history_from", tz)), "us")
+    elif (~np.isnat(t_paid)).any():
+        start = t_paid[~np.isnat(t_paid)].min()
+    groups = order_groups(cols["order_id"])
+    m = len(t_paid)
+    # the table's lines count; the asked rows only look up (their own order keys never match)
+    result = derive_last_month_sales(
+        np.concatenate([text_keys(cols["product_id"]), text_keys(products)]),
+        np.concatenate([groups, groups.max(initial=-1) + 1 + np.arange(n)]),
+        np.concatenate([t_paid, paid]),
+        np.concatenate([~np.isnat(t_paid) & np.isnat(t_cancelled), np.zeros(n, dtype=bool)]),
+        start if start is not None else np.datetime64("NaT", "us"),
+    )
+    counts = result.count[m:]
+    blank = np.isnat(paid) & pd.isna(errors) | pd.isna(text_keys(products))
+    unknown = np.isnan(counts) & ~blank
+    values = np.where(np.isnan(counts), 0, counts).astype(np.int64).astype(object)
+    values[unknown] = ""
+    return xv.shaped(xv.answers(values, blank, pd.notna(errors) & ~blank), products_range or paid_range)

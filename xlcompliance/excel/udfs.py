@@ -112,3 +112,10 @@ def refund_due(orders, penalties, month, as_of=None, shop=None, holidays=None):
 def monthly_summary(orders, penalties=None, as_of=None, holidays=None):
     """Per shop-month: assessed, on time, late, pending, rate, qualifies, refund due (spills)."""
     return fn.monthly_summary(orders, penalties, as_of, holidays)
+
+
+@xw.func
+@_args("product_id", "paid_at", "orders", "history_from")
+def last_month_sales(product_id, paid_at, orders, history_from=None):
+    """A product's orders in the month before paid_at's, counted in an orders table (blank: not covered)."""
+    return fn.last_month_sales(product_id, paid_at, orders, history_from)

@@ -1,5 +1,7 @@
-"""Reading CSV and xlsx exports into frames, as given (no column renamed, nothing modified).
+"""Reading exports into frames, as given (no column renamed, nothing modified).
 
+CSV, xlsx, legacy xls, Parquet, and the HTML tables or CSV text that many ``.xls`` downloads
+really are: the format is sniffed from the content, the suffix only says what was expected.
 A header row below title rows is found by the header aliases; blank trailing rows are dropped.
 Input files are only ever read.
 """
@@ -14,22 +16,25 @@ import pandas as pd
 from ..core.calendar import Calendar
 from ..core.headers import KINDS, InputFileError, header_map
 from ..core.rules import Rules
+from . import sniffing
 
 # --- reading files --------------------------------------------------------------------------
 
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-def _header_line(path: Path, encoding: str, kind: str, headers: dict | None) -> int:
-    """Index of the first of the first 20 lines that holds at least two known headers (else 0)."""
+def _header_line(path: Path, encoding: str, kind: str, headers: dict | None) -> tuple[int, str]:
+    """Index of the first of the first 20 lines that holds at least two known headers (else 0),
+    and the delimiter that splits it so (comma, else tab: text exports saved as .xls use tabs)."""
     import csv
     import itertools
 
-    with open(path, encoding=encoding, newline="") as fh:
-        for i, row in enumerate(itertools.islice(csv.reader(fh), 20)):
-            if len(header_map(row, kind, headers)) >= 2:
-                return i
-    return 0
+    for sep in (",", "\t", ";"):
+        with open(path, encoding=encoding, newline="") as fh:
+            for i, row in enumerate(itertools.islice(csv.reader(fh, delimiter=sep), 20)):
+                if len(header_map(row, kind, headers)) >= 2:
+                    return i, sep
+    return 0, ","
 
 
 def _read_csv(path: Path, encoding: str | None, kind: str, headers: dict | None) -> pd.DataFrame:
@@ -37,8 +42,8 @@ def _read_csv(path: Path, encoding: str | None, kind: str, headers: dict | None)
     last = None
     for enc in encodings:
         try:
-            skip = _header_line(path, enc, kind, headers)
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, skiprows=skip)
+            skip, sep = _header_line(path, enc, kind, headers)
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, skiprows=skip, sep=sep)
         except UnicodeDecodeError as exc:
             last = exc
         except LookupError:
@@ -50,10 +55,53 @@ def _read_csv(path: Path, encoding: str | None, kind: str, headers: dict | None)
     raise InputFileError(f"{path.name}: cannot decode as {' or '.join(encodings)} ({last.reason})")
 
 
-def _read_xlsx(path: Path, sheet: str | None, kind: str) -> pd.DataFrame:
+def _read_workbook(path: Path, sheet: str | None, kind: str, fmt: str) -> pd.DataFrame:
     from .xlsx import read_sheet
 
-    return read_sheet(path, sheet=sheet, kind=kind)
+    return read_sheet(path, sheet=sheet, kind=kind, fmt=fmt)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # ArrowInvalid, OSError ... for a broken file
+        raise InputFileError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    return table.to_pandas()
+
+
+_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".csv": "text", ".txt": "text", ".tsv": "text",
+             ".parquet": "parquet", ".pq": "parquet"}
+
+
+def _read_any(path: Path, sheet, kind, encoding, headers) -> pd.DataFrame:
+    """Dispatch on what the file is (sniffed), refusing in one line what cannot be read."""
+    suffix = path.suffix.lower()
+    expected = _SUFFIXES.get(suffix)
+    if expected is None:
+        raise InputFileError(
+            f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv, .xlsx, .xls or .parquet"
+        )
+    real = sniffing.sniff(path)
+    if expected == "xlsx" and real != sniffing.XLS:
+        return _read_workbook(path, sheet, kind, "xlsx")  # check_zip names what is wrong
+    if real == sniffing.XLS:
+        return _read_workbook(path, sheet, kind, "xls")
+    if real == sniffing.XLSX:
+        return _read_workbook(path, sheet, kind, "xlsx")
+    if real == sniffing.PARQUET:
+        return _read_parquet(path)
+    if real == sniffing.HTML:
+        from .html_tables import read_html_table
+
+        return read_html_table(path, kind, headers)
+    if real == sniffing.TEXT and expected != "parquet":
+        return _read_csv(path, encoding, kind, headers)
+    what = sniffing.DESCRIPTIONS[real]
+    advice = "open it in Excel and save it as .xlsx" if real == sniffing.SPREADSHEET_XML else \
+        "export the orders again as .xlsx or .csv"
+    raise InputFileError(f"{path.name}: named {suffix} but the content is {what}; {advice}")
 
 
 def _find_header_row(frame: pd.DataFrame, kind: str, headers: dict | None) -> pd.DataFrame:
@@ -94,7 +142,9 @@ def read_table(
     encoding: str | None = None,
     headers: dict | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV or xlsx export as given (values as text/cells; no column renamed).
+    """Read a CSV, xlsx, xls or Parquet export as given (values as text/cells; no column renamed).
+
+    ``.xls`` downloads that are really HTML tables or CSV text are read as what they are.
 
     A header row below a title row is found. Blank trailing rows are dropped.
 
@@ -110,13 +160,7 @@ def read_table(
         raise InputFileError(f"{path}: is a folder, not a file")
     if path.stat().st_size == 0:
         raise InputFileError(f"{path.name}: the file is empty")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        frame = _read_xlsx(path, sheet, kind)
-    elif suffix in (".csv", ".txt", ".tsv"):
-        frame = _read_csv(path, encoding, kind, headers)
-    else:
-        raise InputFileError(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
+    frame = _read_any(path, sheet, kind, encoding, headers)
     frame = _find_header_row(frame, kind, headers)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = _without_trailing_blank_rows(frame)

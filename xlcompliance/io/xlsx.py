@@ -1,7 +1,10 @@
-"""Bounded xlsx reading: the zip is checked before openpyxl inflates it.
+"""Bounded workbook reading (.xlsx and legacy .xls) with python-calamine.
 
-A decompression bomb, a password-protected or a corrupt file is refused in one line instead of
-exhausting memory or raising a library traceback.
+The xlsx zip is checked before anything inflates it: a decompression bomb (by the sizes its parts
+declare), a password-protected or a corrupt file is refused in one line instead of exhausting
+memory or raising a library traceback. A part that inflates beyond its declared size is stopped
+by calamine's zip reader at that size and refused too. Cells come back as Python values (text,
+numbers, datetimes), blank cells as ``None``, whole numbers as ``int``.
 """
 
 from __future__ import annotations
@@ -9,19 +12,22 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..core.headers import InputFileError
 
 MAX_UNCOMPRESSED = 1 << 30  # 1 GiB of XML is far beyond any real order export
 MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
+MAX_XLS_BYTES = 256 << 20  # a BIFF file is not compressed: its size bounds what it holds
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 def check_zip(path: Path) -> None:
     """Refuse files that are not xlsx zips, are password-protected, or inflate absurdly."""
     with open(path, "rb") as fh:
         magic = fh.read(8)
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+    if magic.startswith(_OLE_MAGIC):
         raise InputFileError(
             f"{path.name}: password-protected or legacy .xls workbook; save it as an unprotected .xlsx"
         )
@@ -45,50 +51,102 @@ def check_zip(path: Path) -> None:
                 )
             if "xl/workbook.xml" not in zf.namelist():
                 raise InputFileError(f"{path.name}: not an xlsx workbook (no xl/workbook.xml)")
-    except zipfile.BadZipFile:
-        raise InputFileError(f"{path.name}: not a valid xlsx file (corrupt zip)") from None
+    except zipfile.BadZipFile as exc:
+        raise InputFileError(f"{path.name}: not a valid xlsx file (corrupt zip: {exc})") from None
 
 
-def read_sheet(path, *, sheet: str | None = None, kind: str = "orders") -> pd.DataFrame:
-    """One sheet as a frame of cell values (header = first row).
+def _open_workbook(path: Path, fmt: str):
+    import python_calamine as pc
+
+    if fmt == "xlsx":
+        check_zip(path)
+    elif path.stat().st_size > MAX_XLS_BYTES:
+        raise InputFileError(f"{path.name}: refused, {path.stat().st_size / 2**20:.0f} MiB exceeds the "
+                             f"{MAX_XLS_BYTES / 2**20:.0f} MiB limit for .xls")
+    try:
+        return pc.load_workbook(str(path))
+    except pc.PasswordError:
+        raise InputFileError(f"{path.name}: password-protected workbook; save it unprotected") from None
+    except Exception as exc:  # calamine raises CalamineError, ZipError, XmlError ... on broken files
+        if fmt == "xls":
+            raise InputFileError(
+                f"{path.name}: password-protected or corrupt .xls workbook ({type(exc).__name__}: {exc}); "
+                "save it unprotected as .xlsx"
+            ) from None
+        raise InputFileError(f"{path.name}: cannot open workbook ({type(exc).__name__}: {exc})") from None
+
+
+def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str = "xlsx") -> pd.DataFrame:
+    """One sheet as a frame of cell values (header = first row; ``fmt`` is ``xlsx`` or ``xls``).
 
     The default sheet is the one named like ``kind`` (Orders, Penalties ...) if present, else
     the first sheet.
     """
-    import openpyxl
-
     path = Path(path)
-    check_zip(path)
+    wb = _open_workbook(path, fmt)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken parts
-        raise InputFileError(f"{path.name}: cannot open workbook ({type(exc).__name__}: {exc})") from None
-    try:
-        names = wb.sheetnames
+        names = list(wb.sheet_names)
+        if not names:
+            raise InputFileError(f"{path.name}: the workbook has no sheets")
         if sheet is None:
             wanted = {kind.lower(), kind.rstrip("s").lower()}
             sheet = next((n for n in names if n.strip().lower() in wanted), names[0])
         elif sheet not in names:
             raise InputFileError(f"{path.name}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
-        try:  # read-only mode parses the sheet only now: a broken part fails here
-            rows = list(wb[sheet].iter_rows(values_only=True))
+        try:
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as exc:
+            if "larger than its declared" in str(exc):
+                raise InputFileError(
+                    f"{path.name}: refused, sheet {sheet!r} inflates beyond its declared size "
+                    "(corrupt, or a decompression bomb)"
+                ) from None
             raise InputFileError(
                 f"{path.name}: cannot read sheet {sheet!r} ({type(exc).__name__}: {exc})"
             ) from None
     finally:
-        wb.close()
-    rows = [r for r in rows]
-    while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
-        rows.pop()
-    if not rows:
+        close = getattr(wb, "close", None)
+        if close is not None:
+            close()
+    frame = pd.DataFrame(rows, dtype=object)  # calamine's rows are rectangular: one C-level pass
+    blank = frame.isin(["", None])
+    filled_rows = np.flatnonzero(~blank.to_numpy().all(axis=1))
+    if not len(filled_rows):
         raise InputFileError(f"{path.name}: sheet {sheet!r} is empty")
-    header = ["" if h is None else str(h).strip() for h in rows[0]]
     # the widest row, not the first: a title row above the real header is often one cell wide
-    width = max(_filled_width(r) for r in rows)
-    header = [h or f"column{i + 1}" for i, h in enumerate(header[:width] + [""] * (width - len(header)))]
-    body = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
-    return pd.DataFrame(body, columns=header, dtype=object)
+    filled_cols = np.flatnonzero(~blank.to_numpy().all(axis=0))
+    width = int(filled_cols[-1]) + 1
+    frame = frame.iloc[: int(filled_rows[-1]) + 1, :width]
+    header = ["" if h is None else str(h).strip() for h in frame.iloc[0].tolist()]
+    header = [h or f"column{i + 1}" for i, h in enumerate(header)]
+    body = frame.iloc[1:].reset_index(drop=True)
+    body = pd.DataFrame({i: _tidy(body.iloc[:, i]) for i in range(width)}, index=body.index)
+    body.columns = header
+    return body
+
+
+def _tidy(column: pd.Series) -> pd.Series:
+    """Blank cells to ``None``; whole-number floats to ``int`` (Excel stores every number as a
+    double: an order id 1001 must read as 1001, not 1001.0); date-time columns to datetime64.
+    Column-wise: the cell types are inferred once per column, converted with numpy."""
+    values = column.to_numpy(dtype=object).copy()
+    blank = values == ""
+    values[blank] = None
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("floating", "integer", "mixed-integer-float"):
+        numbers = values.copy()
+        numbers[blank] = np.nan
+        numeric = numbers.astype(float)
+        whole = np.isfinite(numeric) & (numeric == np.round(numeric)) & (np.abs(numeric) < 2**53)
+        values = numeric.astype(object)
+        values[whole] = numeric[whole].astype(np.int64).astype(object)
+        values[blank] = None
+    elif inferred in ("date", "datetime"):  # date-time cells (some date-only): one typed column
+        try:  # pandas converts datetime objects in C (numpy's own conversion is 10x slower)
+            return pd.Series(pd.DatetimeIndex(values).as_unit("us"), index=column.index)
+        except (ValueError, TypeError, OverflowError):  # out of range or aware/naive mix: as cells
+            pass
+    return pd.Series(values, index=column.index, dtype=object)
 
 
 def _filled_width(row) -> int:
