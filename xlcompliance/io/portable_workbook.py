@@ -113,6 +113,10 @@ class _Sheet:
     title_rows: str | None = None
     table: tuple[str, str] | None = None  # (ref, name)
     wrap_cols: tuple = ()
+    wrap_cells: set = field(default_factory=set)
+    merged: list = field(default_factory=list)
+    bold_cells: set = field(default_factory=set)
+    print_area: str | None = None
     shade_cols: tuple = ()  # working columns, drawn grey
 
     def put(self, row: int, col: int, value, fmt: str | None = None) -> None:
@@ -167,6 +171,7 @@ class _RulesLayout:
 def _rules_sheet(rules: Rules) -> _RulesLayout:
     s = _Sheet("Rules")
     names: dict[str, str] = {}
+    sections = set()
     s.put(1, 1, "Rules in force. Every value on this sheet feeds the formulas: change one and every "
                 "deadline, status and rate follows. / 现行规则：本表数值直接参与公式计算，修改后所有截止时间、状态与及时率随之更新。")
     s.put(3, 1, "Rule sets (tried top to bottom: the first whose dates and conditions match an order "
@@ -206,7 +211,9 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
     ):
         names[name] = f"Rules!${_letter(j)}${first}:${_letter(j)}${last}"
 
+    wrapped = {(row, 9) for row in range(first, last + 1)} | {(1, 1)}
     r = last + 2
+    sections.add((r, 1))
     s.put(r, 1, "Weekdays that do not count, per channel, for orders paid inside the dates / 不计入考核的星期")
     _header(s, r + 2, [
         ("Channel", "模式"), ("Weekdays not counted", "不计入的星期"), ("Mask (Mon..Sun, 1 = not counted)", "掩码"),
@@ -221,10 +228,12 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
         s.put(r, 4, None if ex.valid_from is None else dt.datetime.combine(ex.valid_from, dt.time()), DATE_FORMAT)
         s.put(r, 5, None if ex.valid_to is None else dt.datetime.combine(ex.valid_to, dt.time()), DATE_FORMAT)
         s.put(r, 6, _plain_source(rules.sources.get(f"excluded_weekdays[{i}].weekdays", "")))
+        wrapped.add((r, 6))
         exclusions.append({k: f"Rules!${c}${r}" for k, c in (("channel", "A"), ("mask", "C"), ("from", "D"), ("until", "E"))})
         r += 1
 
     r += 1
+    sections.add((r, 1))
     s.put(r, 1, "Other settings / 其他设置")
     _header(s, r + 2, [("Setting", "设置"), ("Value", "数值"), ("Where this comes from", "来源")])
     r += 3
@@ -248,13 +257,16 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
         s.put(r, 1, label)
         s.put(r, 2, value, fmt)
         s.put(r, 3, _plain_source(rules.sources.get(key, "")))
+        s.merged.append(f"C{r}:I{r}")
+        wrapped |= {(r, 1), (r, 3)}
         names[name] = f"Rules!$B${r}"
         r += 1
     r += 1
     s.put(r, 1, "Times are platform time (Asia/Shanghai, 北京时间). Holiday windows are on the Holidays sheet.")
-    s.widths.update({1: 46, 2: 16, 3: 16, 4: 16, 5: 16, 6: 16, 7: 18, 8: 18, 9: 60})
-    s.wrap_cols = (1, 4, 5, 6, 7, 8, 9)
-    s.title_rows = None
+    s.widths.update({1: 58, 2: 14, 3: 14, 4: 16, 5: 16, 6: 16, 7: 18, 8: 18, 9: 60})
+    s.bold_cells = {(1, 1), (3, 1), *sections}
+    s.wrap_cells = wrapped
+    s.merged.append("A1:I1")
     return _RulesLayout(s, names, len(rules.rule_sets), exclusions)
 
 
@@ -320,11 +332,12 @@ def _holidays_sheet(windows: list[tuple], spare_windows: int, spare_days: int):
                  f'"All days of the windows are listed"))')
     s.put(2, 12, "Add a window: type start, end, scope (POP, JIT or ALL) and a name in the next empty row; "
                  "fill columns E:G down when past the last filled row. / 新增假期：在下一空行填写开始、结束、适用范围与名称。")
-    s.wrap_cols = (12,)
+    s.wrap_cells = {(1, 12), (2, 12)}
+    s.print_area = f"A1:G{FIRST + len(windows) - 1}"
     for r in range(FIRST, last + 1):
         for col in (1, 2):
             s.formats.setdefault((r, col), DATE_FORMAT)
-    s.widths.update({1: 12, 2: 12, 3: 8, 4: 34, 5: 10, 6: 10, 7: 20, 8: 2, 9: 14, 10: 14, 11: 2, 12: 60})
+    s.widths.update({1: 12, 2: 12, 3: 8, 4: 46, 5: 10, 6: 10, 7: 20, 8: 2, 9: 14, 10: 14, 11: 2, 12: 60})
     s.shade_cols = (5, 6, 7, 9, 10)
     s.freeze = f"A{FIRST}"
     s.title_rows = f"1:{HEADER_ROW}"
@@ -335,7 +348,7 @@ def _holidays_sheet(windows: list[tuple], spare_windows: int, spare_days: int):
     return s, names
 
 
-def holiday_windows(holidays: pd.DataFrame | None, rules: Rules) -> list[tuple]:
+def holiday_windows(holidays: pd.DataFrame | None, rules: Rules, statutory: bool = True) -> list[tuple]:
     """Announced windows (as given, dates parsed) then the official breaks the engine counts."""
     out = []
     if holidays is not None:
@@ -346,7 +359,7 @@ def holiday_windows(holidays: pd.DataFrame | None, rules: Rules) -> list[tuple]:
             name = rec.get("name")
             name = "announced window" if name is None or pd.isna(name) or not str(name).strip() else str(name)
             out.append((dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time()), scope, name))
-    if rules.statutory:
+    if statutory and rules.statutory:
         for start, end, name in official_breaks(*rules.statutory_years):
             out.append((
                 dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time()),
@@ -376,7 +389,7 @@ def _parsed_orders(orders: pd.DataFrame, rules: Rules, headers) -> tuple[dict, l
         elif name == "last_month_sales":
             counts, errors = parse_counts(series, name)
             values = [
-                (int(c) if float(c).is_integer() else float(c)) if e is None and not np.isnan(c) else r
+                int(c) if e is None and not np.isnan(c) else _number_or_raw(r)
                 for c, e, r in zip(counts, errors, raw, strict=True)
             ]
         elif name in ("channel", "method"):
@@ -387,6 +400,20 @@ def _parsed_orders(orders: pd.DataFrame, rules: Rules, headers) -> tuple[dict, l
             values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in raw]
         out[name] = [_cell_value(v) for v in values]
     return out, extra
+
+
+def _number_or_raw(value):
+    """A count the engine refuses for its value (negative, fractional) as the number it is, so the
+    sheet's own check says why; anything else as typed."""
+    if isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", ""))
+        except ValueError:
+            return value
+        if not np.isfinite(number):
+            return value
+        return int(number) if number.is_integer() else number
+    return value
 
 
 def _alias_test(cell: str, kind: str, canonical: str) -> str:
@@ -608,12 +635,14 @@ def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp):
         s.put(r, 6, f'=COUNTIFS({key},orders_status,"pending")')
         s.put(r, 3, f"=D{r}+E{r}")
         s.put(r, 7, f'=IF(C{r}=0,"",D{r}/C{r})', "0.00%")
-        s.put(r, 8, f"=OR(F{r}>0,DATE(YEAR(B{r}),MONTH(B{r})+1,1)>as_of)")
-        s.put(r, 9, f"=AND(C{r}>0,NOT(H{r}),D{r}*1000000>=ROUND(threshold*1000000,0)*C{r})")
+        s.put(r, 8, f'=IF(OR(F{r}>0,DATE(YEAR(B{r}),MONTH(B{r})+1,1)>as_of),"yes","no")')
+        s.put(r, 9, f'=IF(AND(C{r}>0,H{r}="no",D{r}*1000000>=ROUND(threshold*1000000,0)*C{r}),"yes","no")')
         s.put(r, 10, f'=ROUND(SUMIFS(penalty_amount,penalty_shop,"="&A{r},penalty_month,B{r}),2)', MONEY_FORMAT)
-        s.put(r, 11, f"=IF(I{r},J{r},0)", MONEY_FORMAT)
-        s.put(r, 12, f'=IF(AND(I{r},K{r}>0),DATE(YEAR(B{r}),MONTH(B{r})+1+due_months,0)+due_time,"")', DATETIME_FORMAT)
-    s.widths.update({1: 16, 2: 9, 3: 10, 4: 9, 5: 9, 6: 9, 7: 10, 8: 12, 9: 10, 10: 11, 11: 11, 12: 19})
+        s.put(r, 11, f'=IF(I{r}="yes",J{r},0)', MONEY_FORMAT)
+        s.put(r, 12, f'=IF(AND(I{r}="yes",K{r}>0),DATE(YEAR(B{r}),MONTH(B{r})+1+due_months,0)+due_time,"")', DATETIME_FORMAT)
+    s.widths.update({1: 16, 2: 19, 3: 10, 4: 9, 5: 9, 6: 9, 7: 10, 8: 12, 9: 10, 10: 11, 11: 11, 12: 19})
+    s.merged = [("C1:L1"), ("A2:L2")]
+    s.wrap_cells = {(1, 3), (2, 1)}
     s.freeze = f"A{top}"
     s.title_rows = f"{SUMMARY_HEADER_ROW - 1}:{SUMMARY_HEADER_ROW}"
     return s, {"as_of": "Summary!$B$1"}
@@ -665,22 +694,65 @@ def build_portable(
     rules: Rules | None = None,
     headers: dict | None = None,
     spare_rows: int = SPARE_ORDER_ROWS,
+    statutory: bool = True,
+    spare_windows: int = SPARE_WINDOW_ROWS,
+    spare_days: int = SPARE_DAYS,
 ):
-    """The portable workbook as an openpyxl ``Workbook`` (formulas only, no cached values)."""
+    """The portable workbook as an openpyxl ``Workbook`` (formulas only, no cached values).
+
+    ``statutory=False`` leaves China's official breaks out of the Holidays sheet. The ``spare_*``
+    arguments size the room already prepared for rows a person adds (orders and penalties,
+    holiday windows, days of new windows).
+    """
     from ..core.assessment import assess
 
     rules = rules or default_rules()
-    calendar = Calendar.from_frame(holidays, rules=rules) if holidays is not None else Calendar(rules=rules)
+    calendar = (
+        Calendar.from_frame(holidays, statutory=statutory, rules=rules)
+        if holidays is not None
+        else Calendar(statutory=statutory, rules=rules)
+    )
     assessed = assess(orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, explain=False)
     summary = monthly_summary(assessed, penalties, as_of=as_of, rules=rules, headers=headers)
     layout = _rules_sheet(rules)
     orders_sheet, order_names, _ = _orders_sheet(orders, rules, headers, layout, spare_rows)
-    holidays_sheet, holiday_names = _holidays_sheet(holiday_windows(holidays, rules), SPARE_WINDOW_ROWS, SPARE_DAYS)
+    holidays_sheet, holiday_names = _holidays_sheet(
+        holiday_windows(holidays, rules, statutory), spare_windows, spare_days
+    )
     penalties_sheet, penalty_names = _penalties_sheet(penalties, rules, headers, spare_rows)
     summary_sheet, summary_names = _summary_sheet(summary, summary.attrs["as_of"])
     names = {**layout.names, **order_names, **holiday_names, **penalty_names, **summary_names}
     sheets = [_read_me_sheet(), orders_sheet, summary_sheet, holidays_sheet, penalties_sheet, layout.sheet]
     return _workbook(sheets, names)
+
+
+def _text_width(text: str) -> float:
+    """Display width in character units: CJK characters take two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _fit_heights(ws, sheet: _Sheet) -> None:
+    """Row heights for wrapped text and header rows (spreadsheets do not grow them from a file)."""
+    from openpyxl.utils import range_boundaries
+
+    span = {}
+    for ref in sheet.merged:
+        c0, r0, c1, _ = range_boundaries(ref)
+        span[(r0, c0)] = sum(sheet.widths.get(c, 9) for c in range(c0, c1 + 1))
+    wrapped = {(r, c) for (r, c) in sheet.cells if c in sheet.wrap_cols} | set(sheet.wrap_cells)
+    for row, first, last in sheet.headers + sheet.labels:
+        wrapped |= {(row, c) for c in range(first, last + 1)}
+    lines: dict[int, int] = {}
+    for r, c in wrapped:
+        v = sheet.cells.get((r, c))
+        if not isinstance(v, str) or v.startswith("="):
+            continue
+        width = span.get((r, c), sheet.widths.get(c, 9))
+        need = max(1, -(-int(_text_width(v) * 1.1) // max(int(width), 1)))
+        lines[r] = max(lines.get(r, 1), need)
+    for r, k in lines.items():
+        if k > 1:
+            ws.row_dimensions[r].height = 15 * k
 
 
 def _workbook(sheets: list[_Sheet], names: dict):
@@ -701,21 +773,26 @@ def _workbook(sheets: list[_Sheet], names: dict):
                 cell.number_format = fmt
             if c in sheet.shade_cols and r > HEADER_ROW:
                 cell.fill = grey
-            if c in sheet.wrap_cols:
+            if c in sheet.wrap_cols or (r, c) in sheet.wrap_cells:
                 cell.alignment = wrap
+            if (r, c) in sheet.bold_cells:
+                cell.font = Font(bold=True)
         for row, first, last in sheet.labels:
             bold_header(ws, row, first, last, fill="EEF2F7")
         for row, first, last in sheet.headers:
-            bold_header(ws, row, first, last, height=30)
+            bold_header(ws, row, first, last)
         for c, width in sheet.widths.items():
             ws.column_dimensions[_letter(c)].width = width
+        for ref in sheet.merged:
+            ws.merge_cells(ref)
+        _fit_heights(ws, sheet)
+        if sheet.print_area:
+            ws.print_area = sheet.print_area
         if sheet.freeze:
             ws.freeze_panes = sheet.freeze
         if sheet.table:
             add_table(ws, *sheet.table)
         print_setup(ws, title_rows=sheet.title_rows)
-        if sheet.name == "Rules":
-            ws["A1"].font = Font(bold=True)
     orders = wb["Orders"]
     ref = orders.tables["Orders"].ref
     status_col = _letter(list(ORDER_COLUMNS + ADDED).index("status") + 1)
@@ -729,13 +806,13 @@ def _workbook(sheets: list[_Sheet], names: dict):
 
 def write_portable_workbook(
     path, orders, penalties=None, holidays=None, *, as_of, rules=None, headers=None, force: bool = False,
-    inputs=(), spare_rows: int = SPARE_ORDER_ROWS,
+    inputs=(), **options,
 ) -> Path:
     """Build the portable workbook and write it atomically (never over an input file)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"--out must end in .xlsx (got {path.name})")
-    wb = build_portable(orders, penalties, holidays, as_of=as_of, rules=rules, headers=headers, spare_rows=spare_rows)
+    wb = build_portable(orders, penalties, holidays, as_of=as_of, rules=rules, headers=headers, **options)
 
     def write(tmp: Path) -> None:
         wb.save(tmp)
