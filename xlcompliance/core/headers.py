@@ -24,7 +24,9 @@ class InputFileError(ValueError):
 
 
 def _fold(text) -> str:
-    text = str(text).replace("（", "(").replace("）", ")")
+    """A header as compared: its first line (a header may carry a translation on the next line),
+    full-width brackets as ASCII, without spaces, underscores or hyphens, lower case."""
+    text = str(text).strip().split("\n", 1)[0].replace("（", "(").replace("）", ")")
     return re.sub(r"[\s_\-]+", "", text).lower()
 
 

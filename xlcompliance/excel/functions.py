@@ -304,7 +304,8 @@ def deadline_explain(
 
 
 def _fold(text) -> str:
-    return re.sub(r"[\s_\-]+", "", str(text)).lower()
+    """A header as compared: its first line (English over Chinese in our workbooks), no spaces."""
+    return re.sub(r"[\s_\-]+", "", str(text).strip().split("\n", 1)[0]).lower()
 
 
 def _frame(block: np.ndarray, kinds: np.ndarray | None = None) -> pd.DataFrame:

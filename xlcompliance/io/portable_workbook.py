@@ -52,6 +52,7 @@ from .presentation import (
     make_deterministic,
     print_setup,
 )
+from .rules_text import plain_source
 from .targets import atomic_write
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -142,15 +143,6 @@ def _names(columns) -> list[tuple[str, str]]:
 # --- Rules ------------------------------------------------------------------------------------
 
 
-def _plain_source(text: str) -> str:
-    """A rules-file source note in plain words."""
-    text = text.replace("seed 2024-04-12 announcement", "AliExpress announcement of 2024-04-12")
-    text = text.replace("SPEC: ", "").replace("SPEC:", "")
-    if text.startswith("assumption"):
-        text = "Assumption (a default the announcement does not pin down)" + text[len("assumption"):]
-    return text[:1].upper() + text[1:]
-
-
 def _weekdays_text(days: tuple[int, ...]) -> str:
     return ", ".join(WEEKDAYS[d] for d in days)
 
@@ -202,7 +194,7 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
         s.put(r, 7, rs.self_send_hours)
         s.put(r, 8, rs.pickup_days)
         notes = [src.get(f"{key}.{k}") for k in ("valid_from", "listed_within_days", "pop_hours", "pickup_days")]
-        s.put(r, 9, _plain_source(next((n for n in notes if n), src.get(f"{key}.name", ""))))
+        s.put(r, 9, plain_source(next((n for n in notes if n), src.get(f"{key}.name", ""))))
     last = first + len(rules.rule_sets) - 1
     for j, name in enumerate(
         ("rs_name", "rs_from", "rs_until", "rs_listed_days", "rs_max_sales", "rs_pop_hours",
@@ -227,7 +219,7 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
         s.put(r, 3, _mask_formula(f"B{r}"))
         s.put(r, 4, None if ex.valid_from is None else dt.datetime.combine(ex.valid_from, dt.time()), DATE_FORMAT)
         s.put(r, 5, None if ex.valid_to is None else dt.datetime.combine(ex.valid_to, dt.time()), DATE_FORMAT)
-        s.put(r, 6, _plain_source(rules.sources.get(f"excluded_weekdays[{i}].weekdays", "")))
+        s.put(r, 6, plain_source(rules.sources.get(f"excluded_weekdays[{i}].weekdays", "")))
         wrapped.add((r, 6))
         exclusions.append({k: f"Rules!${c}${r}" for k, c in (("channel", "A"), ("mask", "C"), ("from", "D"), ("until", "E"))})
         r += 1
@@ -256,7 +248,7 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
             value = (value.hour * 3600 + value.minute * 60 + value.second) / 86400
         s.put(r, 1, label)
         s.put(r, 2, value, fmt)
-        s.put(r, 3, _plain_source(rules.sources.get(key, "")))
+        s.put(r, 3, plain_source(rules.sources.get(key, "")))
         s.merged.append(f"C{r}:I{r}")
         wrapped |= {(r, 1), (r, 3)}
         names[name] = f"Rules!$B${r}"
