@@ -32,7 +32,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..core.assessment import assess
     from ..core.monthly import monthly_summary
-    from ..io.outputs import write_table
+    from ..io.outputs import typed_orders, write_table
 
     using_sample = args.orders is None
     ctx = Context(args, using_sample=using_sample)
@@ -61,6 +61,13 @@ def run(args) -> int:
     print()
     print(format_summary(summary))
     if args.out:
-        written = write_table(assessed, args.out, force=args.force, inputs=[p for p in inputs if p])
+        if Path(args.out).suffix.lower() == ".xlsx":
+            written = write_table(
+                typed_orders(assessed, ctx.rules, ctx.headers), args.out, force=args.force,
+                inputs=[p for p in inputs if p], money_columns=("penalties", "refund_due"),
+                extra_sheets={"Summary": summary},
+            )
+        else:
+            written = write_table(assessed, args.out, force=args.force, inputs=[p for p in inputs if p])
         print(f"\nwrote {written}")
     return 0
