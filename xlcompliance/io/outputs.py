@@ -148,11 +148,28 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], money_columns=()) 
                 if fmt:
                     for cell in ws[letter][1:]:
                         cell.number_format = fmt
+                elif s.dtype == object and _is_text(s):
+                    for cell in ws[letter][1:]:  # a gap after the right-aligned number beside it
+                        cell.alignment = _INDENTED
                 elif s.dtype == object and s.map(lambda v: isinstance(v, pd.Timestamp)).any():
                     for cell in ws[letter][1:]:  # real dates among text the engine could not read
                         if hasattr(cell.value, "year"):
                             cell.number_format = DATETIME_FORMAT
             print_setup(ws, title_rows="1:1")
+
+
+def _is_text(s: pd.Series) -> bool:
+    head = s.head(50).dropna()
+    return len(head) > 0 and all(isinstance(v, str) for v in head)
+
+
+def _indented():
+    from openpyxl.styles import Alignment
+
+    return Alignment(indent=1)
+
+
+_INDENTED = _indented()
 
 
 def _number_format(col: str, s: pd.Series, money_columns) -> str | None:

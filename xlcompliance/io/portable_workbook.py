@@ -165,7 +165,8 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
     names: dict[str, str] = {}
     sections = set()
     s.put(1, 1, "Rules in force. Every value on this sheet feeds the formulas: change one and every "
-                "deadline, status and rate follows. / 现行规则：本表数值直接参与公式计算，修改后所有截止时间、状态与及时率随之更新。")
+                "deadline, status and rate follows. / "
+                "现行规则：本表数值直接参与公式计算，修改后所有截止时间、状态与及时率随之更新。")
     s.put(3, 1, "Rule sets (tried top to bottom: the first whose dates and conditions match an order "
                 "applies; the last applies otherwise) / 规则（自上而下匹配，最后一行为默认）")
     cols = [
@@ -221,7 +222,8 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
         s.put(r, 5, None if ex.valid_to is None else dt.datetime.combine(ex.valid_to, dt.time()), DATE_FORMAT)
         s.put(r, 6, plain_source(rules.sources.get(f"excluded_weekdays[{i}].weekdays", "")))
         wrapped.add((r, 6))
-        exclusions.append({k: f"Rules!${c}${r}" for k, c in (("channel", "A"), ("mask", "C"), ("from", "D"), ("until", "E"))})
+        cells = (("channel", "A"), ("mask", "C"), ("from", "D"), ("until", "E"))
+        exclusions.append({k: f"Rules!${c}${r}" for k, c in cells})
         r += 1
 
     r += 1
@@ -282,8 +284,8 @@ def _holidays_sheet(windows: list[tuple], spare_windows: int, spare_days: int):
     _header(s, HEADER_ROW, _names(("start", "end", "scope", "name")) + [
         ("POP days so far", "POP 累计天数"), ("JIT days so far", "JIT 累计天数"), ("check", "检查"),
     ])
-    _header(s, HEADER_ROW, [("POP: days not counted", "POP 不计入的日期"), ("JIT: days not counted", "JIT 不计入的日期")],
-            first_col=9)
+    lists = [("POP: days not counted", "POP 不计入的日期"), ("JIT: days not counted", "JIT 不计入的日期")]
+    _header(s, HEADER_ROW, lists, first_col=9)
     last = FIRST + len(windows) + spare_windows - 1
     for i, (start, end, scope, name) in enumerate(windows):
         r = FIRST + i
@@ -295,7 +297,8 @@ def _holidays_sheet(windows: list[tuple], spare_windows: int, spare_days: int):
     for r in range(FIRST, last + 1):
         for col, channel in ((5, "POP"), (6, "JIT")):
             c = _letter(col)
-            days = f"IF(AND(ISNUMBER(A{r}),ISNUMBER(B{r}),B{r}>=A{r},{_scope_test(f'C{r}', channel)}),INT(B{r})-INT(A{r})+1,0)"
+            valid = f"AND(ISNUMBER(A{r}),ISNUMBER(B{r}),B{r}>=A{r},{_scope_test(f'C{r}', channel)})"
+            days = f"IF({valid},INT(B{r})-INT(A{r})+1,0)"
             s.put(r, col, f"=N({c}{r - 1})+{days}")
         known = ",".join(f'{_fold_formula(f"C{r}")}="{w}"' for w in sorted(SCOPE_ALIASES))
         s.put(r, 7, (
@@ -303,10 +306,8 @@ def _holidays_sheet(windows: list[tuple], spare_windows: int, spare_days: int):
             f'IF(NOT(ISNUMBER(B{r})),"end is not a date",IF(B{r}<A{r},"end is before start",'
             f'IF(OR({known}),"","scope must be POP, JIT or ALL")))))'
         ))
-    for channel, col in (("POP", 5), ("JIT", 6)):
-        total[channel] = sum(
-            (e - st).days + 1 for st, e, sc, _ in windows if SCOPE_ALIASES.get(str(sc).lower(), sc) in (channel, "ALL")
-        )
+    for channel in ("POP", "JIT"):
+        total[channel] = sum((e - st).days + 1 for st, e, sc, _ in windows if sc in (channel, "ALL"))
     slots = max(total.values(), default=0) + spare_days
     counts = {ch: f"${_letter(col)}${FIRST}:${_letter(col)}${last}" for ch, col in (("POP", 5), ("JIT", 6))}
     for k in range(1, slots + 1):
@@ -319,11 +320,12 @@ def _holidays_sheet(windows: list[tuple], spare_windows: int, spare_days: int):
                 f"INT(INDEX($B${FIRST}:$B${last},{j}))-INDEX({c},{j})+ROW()-{HEADER_ROW})"
             ), HIDDEN_ZERO_DATE)
     end = HEADER_ROW + slots
-    s.put(1, 12, f'=IF(MAX({counts["POP"]})>{slots},"Fill columns I:J further down: the windows hold more days than listed",'
-                 f'IF(MAX({counts["JIT"]})>{slots},"Fill columns I:J further down: the windows hold more days than listed",'
-                 f'"All days of the windows are listed"))')
+    short = '"Fill columns I:J further down: the windows hold more days than listed"'
+    s.put(1, 12, f'=IF(OR(MAX({counts["POP"]})>{slots},MAX({counts["JIT"]})>{slots}),{short},'
+                 f'"All days of the windows are listed")')
     s.put(2, 12, "Add a window: type start, end, scope (POP, JIT or ALL) and a name in the next empty row; "
-                 "fill columns E:G down when past the last filled row. / 新增假期：在下一空行填写开始、结束、适用范围与名称。")
+                 "fill columns E:G down when past the last filled row. / "
+                 "新增假期：在下一空行填写开始、结束、适用范围与名称。")
     s.wrap_cells = {(1, 12), (2, 12)}
     s.print_area = f"A1:G{FIRST + len(windows) - 1}"
     for r in range(FIRST, last + 1):
@@ -583,7 +585,8 @@ def _penalties_sheet(penalties: pd.DataFrame | None, rules: Rules, headers, spar
             raw_when = raw["deducted_at"].iloc[i]
             s.put(r, 1, _cell_value(rec["shop"]) or None)
             s.put(r, 2, _cell_value(rec["order_id"]) or None)
-            s.put(r, 3, _cell_value(rec["channel"]) if not bad else _cell_value(raw.get("channel", pd.Series([None] * n)).iloc[i]))
+            raw_channel = raw["channel"].iloc[i] if "channel" in raw else None
+            s.put(r, 3, _cell_value(rec["channel"]) if not bad else _cell_value(raw_channel))
             s.put(r, 4, rec["amount_cents"] / scale if not bad else _cell_value(raw_amount), MONEY_FORMAT)
             s.put(r, 5, _cell_value(rec["deducted_at"]) if not bad else _cell_value(raw_when), DATETIME_FORMAT)
             s.put(r, 7, None if not bad else excel_text(str(rec["error"])))
@@ -595,7 +598,8 @@ def _penalties_sheet(penalties: pd.DataFrame | None, rules: Rules, headers, spar
     s.freeze = f"A{FIRST}"
     s.title_rows = f"1:{HEADER_ROW}"
     bottom = FIRST + n - 1 + spare_rows
-    names = {f"penalty_{k}": f"Penalties!${c}${FIRST}:${c}${bottom}" for k, c in (("shop", "A"), ("amount", "D"), ("month", "F"))}
+    cols = (("shop", "A"), ("amount", "D"), ("month", "F"))
+    names = {f"penalty_{k}": f"Penalties!${c}${FIRST}:${c}${bottom}" for k, c in cols}
     return s, names
 
 
@@ -631,9 +635,10 @@ def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp):
         s.put(r, 9, f'=IF(AND(C{r}>0,H{r}="no",D{r}*1000000>=ROUND(threshold*1000000,0)*C{r}),"yes","no")')
         s.put(r, 10, f'=ROUND(SUMIFS(penalty_amount,penalty_shop,"="&A{r},penalty_month,B{r}),2)', MONEY_FORMAT)
         s.put(r, 11, f'=IF(I{r}="yes",J{r},0)', MONEY_FORMAT)
-        s.put(r, 12, f'=IF(AND(I{r}="yes",K{r}>0),DATE(YEAR(B{r}),MONTH(B{r})+1+due_months,0)+due_time,"")', DATETIME_FORMAT)
+        due = f"DATE(YEAR(B{r}),MONTH(B{r})+1+due_months,0)+due_time"
+        s.put(r, 12, f'=IF(AND(I{r}="yes",K{r}>0),{due},"")', DATETIME_FORMAT)
     s.widths.update({1: 16, 2: 19, 3: 10, 4: 9, 5: 9, 6: 9, 7: 10, 8: 12, 9: 10, 10: 11, 11: 11, 12: 19})
-    s.merged = [("C1:L1"), ("A2:L2")]
+    s.merged = ["C1:L1", "A2:L2"]
     s.wrap_cells = {(1, 3), (2, 1)}
     s.freeze = f"A{top}"
     s.title_rows = f"{SUMMARY_HEADER_ROW - 1}:{SUMMARY_HEADER_ROW}"
@@ -641,7 +646,8 @@ def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp):
 
 
 READ_ME = (
-    ("xlcompliance portable workbook — AliExpress semi-managed (半托管) shipping timeliness", "速卖通半托管发货时效（通用版）"),
+    ("xlcompliance portable workbook — AliExpress semi-managed (半托管) shipping timeliness",
+     "速卖通半托管发货时效（通用版）"),
     ("Works in Excel, WPS, LibreOffice and Google Sheets: plain built-in formulas, no add-in, no macro.",
      "适用于 Excel、WPS、LibreOffice 与 Google 表格：仅用内置公式，无需加载项或宏。"),
     ("Orders: your export. Deadline, status, hours late, error and the columns after them are formulas.",
@@ -756,6 +762,7 @@ def _workbook(sheets: list[_Sheet], names: dict):
     wb.remove(wb.active)
     grey = PatternFill("solid", fgColor="F2F2F2")
     wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
     for sheet in sheets:
         ws = wb.create_sheet(sheet.name)
         for (r, c), v in sorted(sheet.cells.items()):
@@ -767,6 +774,8 @@ def _workbook(sheets: list[_Sheet], names: dict):
                 cell.fill = grey
             if c in sheet.wrap_cols or (r, c) in sheet.wrap_cells:
                 cell.alignment = wrap
+            elif sheet.name == "Rules":
+                cell.alignment = top
             if (r, c) in sheet.bold_cells:
                 cell.font = Font(bold=True)
         for row, first, last in sheet.labels:

@@ -76,6 +76,14 @@ def _add_chart(path: Path, table: pd.DataFrame) -> None:
     line.smooth = False
     sheet = wb.create_chartsheet(CHART_SHEET)
     sheet.add_chart(chart)
+    # the size Excel itself writes for a landscape chart sheet (a zero size shows nothing in
+    # LibreOffice); EMU, 360000 per cm: 25.4 cm x 17 cm
+    from openpyxl.drawing.xdr import XDRPositiveSize2D
+    from openpyxl.worksheet.page import PageMargins, PrintPageSetup
+
+    chart.anchor.ext = XDRPositiveSize2D(cx=9_144_000, cy=6_120_000)
+    sheet.pageSetup = PrintPageSetup(orientation="landscape", paperSize=9)  # A4
+    sheet.pageMargins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     wb.save(path)
 
 

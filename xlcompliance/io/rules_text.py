@@ -11,6 +11,7 @@ def plain_source(text: str) -> str:
     """A rules-file source note in plain words."""
     text = text.replace("seed 2024-04-12 announcement", "AliExpress announcement of 2024-04-12")
     text = text.replace("SPEC: ", "").replace("SPEC:", "")
+    text = text.replace("paid_at - listed_at", "time from first listing to payment")
     if text.startswith("assumption"):
         text = "Assumption (a default the announcement does not pin down)" + text[len("assumption"):]
     return text[:1].upper() + text[1:]
@@ -82,7 +83,8 @@ def plain_rules(rules: Rules) -> list[tuple[str, str, str]]:
         f"the last day of the month {k} month{'s' if k != 1 else ''} later, {rules.due_time:%H:%M:%S}",
         plain_source(src.get("refund.due_months_after", "")),
     ))
-    rows.append(("Times are platform time / 时间基准", "Asia/Shanghai (北京时间)", plain_source(src.get("platform.timezone", ""))))
+    zone = plain_source(src.get("platform.timezone", ""))
+    rows.append(("Times are platform time / 时间基准", f"{rules.timezone} (北京时间)", zone))
     return rows
 
 

@@ -192,7 +192,7 @@ def _summary_sheet(
     )
     sheet.merged += ["C1:J1", "A2:J2"]
     sheet.wrap_cells |= {(1, 3), (2, 1)}
-    sheet.heights.update({1: 30, 2: 30})
+    sheet.heights.update({1: 30, 2: 30, 3: 30})
     for j, name in enumerate(_SUMMARY_HEADER + _SUMMARY_EXTRA, start=1):
         sheet.put(3, j, _bilingual(name))
     sheet.bold_rows.update({1, 3})
