@@ -377,6 +377,12 @@ HOW_TO = (
         "Without Python the workbook still opens and shows the figures computed when it was made.",
         "未安装 Python 时仍可打开，显示生成时计算的结果。",
     ),
+    (
+        "Working in WPS, LibreOffice or Google Sheets? Build the portable workbook, whose built-in formulas "
+        "compute everywhere: xlcompliance workbook orders.xlsx --portable --out mine.xlsx",
+        "使用 WPS、LibreOffice 或 Google 表格？请生成通用版（仅用内置公式，处处可算）："
+        "xlcompliance workbook orders.xlsx --portable --out mine.xlsx",
+    ),
     ("", ""),
     ("# Using it", "使用方法"),
     (
