@@ -443,6 +443,8 @@ def _as_cells(frame: pd.DataFrame) -> list[list]:
                 cells.append(str(v))
             elif isinstance(v, pd.Timestamp):
                 cells.append(v.to_pydatetime())
+            elif isinstance(v, bool | np.bool_):
+                cells.append("yes" if v else "no")  # people read yes/no, never TRUE/FALSE
             elif isinstance(v, np.generic):
                 cells.append(v.item())
             else:
@@ -454,7 +456,8 @@ def _as_cells(frame: pd.DataFrame) -> list[list]:
 def test_report_read_back_equals_reconcile(tmp_path, scenario):
     path = write_report(scenario, tmp_path / "report.xlsx")
     back = _read_back(path)
-    assert list(back) == ["Summary", "Appeals", "Penalties", "Refunds", "Chart"]
+    assert list(back) == ["Summary", "Appeals", "Penalties", "Refunds", "Chart data"]
+    assert openpyxl.load_workbook(path).sheetnames[-1] == "Chart"  # the chart on a sheet of its own
     money = {"penalties", "refund_due", "refund_received", "difference", "amount"}
     for name, frame in (("Summary", scenario.summary), ("Appeals", scenario.appeals),
                         ("Penalties", scenario.penalties), ("Refunds", scenario.refunds)):
@@ -469,12 +472,23 @@ def test_report_read_back_equals_reconcile(tmp_path, scenario):
     for col in ("penalties", "refund_due", "refund_received", "difference"):
         cells = [r[header.index(col)] for r in ws.iter_rows(min_row=2)]
         assert all(c.data_type == "n" and c.number_format.endswith("0.00") for c in cells), col
-    chart = back["Chart"]
+    chart = back["Chart data"]
     assert list(chart.columns) == ["month", "A", "B", "C", "D", "E", "F", "95 % line"]
     assert chart["95 % line"].tolist() == [0.95] * 3
     with zipfile.ZipFile(path) as zf:
         xml = zf.read("xl/charts/chart1.xml").decode()
-    assert "lineChart" in xml and "'Chart'!H1" in xml  # the 95 % series is in the chart
+    assert "lineChart" in xml and "'Chart data'!H1" in xml  # the 95 % series is in the chart
+    # a provisional month is marked and not plotted (no rate shown as if final)
+    summary = scenario.summary
+    for month, row in zip(chart["month"], chart.itertuples(index=False), strict=True):
+        mine = summary[summary["month"].astype(str) == month.split(" ")[0]]
+        if mine["provisional"].any():
+            assert month.endswith("(provisional)") and all(v is None for v in row[1:-1])
+    # printable: bold header, landscape, one page wide, header row on every page
+    for ws in openpyxl.load_workbook(path).worksheets:
+        assert ws["A1"].font.b and ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows == "$1:$1"
 
 
 def test_report_is_formula_injection_safe(tmp_path):

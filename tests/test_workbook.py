@@ -270,6 +270,12 @@ def test_formulas_evaluate_to_the_engine(small_workbook):
                 (rec["refund_due_date"].to_pydatetime() - EPOCH) / dt.timedelta(days=1), abs=1e-9
             )
     assert summary["refund_due"].sum() > 0
+    # the built-in columns beside them: late, pending, penalties and net cost per shop-month
+    for i, rec in enumerate(summary.to_dict("records")):
+        late, pending, pen, net = (computed("Summary", f"{c}{4 + i}").ravel()[0] for c in "GHIJ")
+        assert (late, pending) == (rec["late"], rec["pending"])
+        assert pen == pytest.approx(float(rec["penalties"]), abs=1e-9)
+        assert net == pytest.approx(float(rec["penalties"] - rec["refund_due"]), abs=1e-9)
 
 
 def test_cli_refuses_to_overwrite_and_unsupported_options(tmp_path, capsys):
@@ -279,3 +285,29 @@ def test_cli_refuses_to_overwrite_and_unsupported_options(tmp_path, capsys):
     assert out.read_bytes() == b"keep"
     assert main(["workbook", "--no-statutory", "--out", str(tmp_path / "x.xlsx")]) == 2
     assert "not available for the workbook" in capsys.readouterr().err
+
+
+def test_seller_finish_and_same_bytes(regenerated, tmp_path):
+    """As a seller uses it: bilingual headers, filters, late/soon colours, plain-words rules, prints
+    landscape one page wide with the header repeated; the same inputs give the same bytes."""
+    again = tmp_path / WORKBOOK_NAME
+    assert main(["workbook", "--out", str(again)]) == 0
+    assert again.read_bytes() == regenerated.read_bytes()
+    wb = openpyxl.load_workbook(regenerated)
+    orders = wb["Orders"]
+    assert orders["E1"].value == "paid_at\n付款时间" and orders["K1"].value.startswith("status\n")
+    assert orders.auto_filter.ref.startswith("A1:L")
+    rules = [r.formula[0] for rng in orders.conditional_formatting for r in rng.rules]
+    assert any('"late"' in f for f in rules) and any('"pending"' in f and "as_of" in f for f in rules)
+    assert "as_of" in wb.defined_names
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert orders.print_title_rows == "$1:$1"
+    text = " ".join(str(c.value) for row in wb["Rules"].iter_rows() for c in row if c.value is not None)
+    for internal in ("rule_sets", "pop_hours", "statutory_channels", "seed ", "SPEC", ".toml"):
+        assert internal not in text, internal
+    assert "72 hours" in text and "95 % or more" in text and "14:00:00" in text
+    summary = wb["Summary"]
+    assert [summary.cell(row=3, column=j).value.split("\n")[0] for j in range(7, 11)] == [
+        "late", "pending", "penalties", "net_cost"]

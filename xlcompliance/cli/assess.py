@@ -46,7 +46,7 @@ def run(args) -> int:
         return run_dask(args)
     from ..core.assessment import assess_orders
     from ..core.monthly import monthly_summary
-    from ..io.outputs import TABLE_SUFFIXES, write_table
+    from ..io.outputs import TABLE_SUFFIXES, typed_orders, write_table
 
     using_sample = args.orders is None
     ctx = Context(args, using_sample=using_sample)
@@ -79,6 +79,13 @@ def run(args) -> int:
     print()
     print(format_summary(summary))
     if args.out:
-        written = write_table(assessed, args.out, force=args.force, inputs=[p for p in inputs if p])
+        if Path(args.out).suffix.lower() == ".xlsx":
+            written = write_table(
+                typed_orders(assessed, ctx.rules, ctx.headers), args.out, force=args.force,
+                inputs=[p for p in inputs if p], money_columns=("penalties", "refund_due"),
+                extra_sheets={"Summary": summary},
+            )
+        else:
+            written = write_table(assessed, args.out, force=args.force, inputs=[p for p in inputs if p])
         print(f"\nwrote {written}")
     return 0

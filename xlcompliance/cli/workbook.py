@@ -1,4 +1,5 @@
-"""``xlcompliance workbook``: the seller workbook (Excel formulas over the engine) for an export."""
+"""``xlcompliance workbook``: the seller workbook for an export (xlwings formulas over the engine,
+or with ``--portable`` the spreadsheet's built-in formulas only)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,23 @@ def register(sub) -> None:
     add_input_options(p)
     p.add_argument("--out", metavar="FILE", required=True, help="the workbook to write (.xlsx)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument(
+        "--portable",
+        action="store_true",
+        help="built-in formulas only (Excel, WPS, LibreOffice, Google Sheets; no add-in, no macro)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..io.reading import read_table
-    from ..io.seller_workbook import write_workbook
 
-    if args.no_statutory or args.rules:
+    if args.portable:
+        from ..io.portable_workbook import write_portable_workbook as write_workbook
+    else:
+        from ..io.seller_workbook import write_workbook
+
+    if not args.portable and (args.no_statutory or args.rules):
         raise ValueError(
             "--no-statutory and --rules are not available for the workbook: its formulas use the "
             "bundled rules (or $XLCOMPLIANCE_RULES) and always count the official breaks"
@@ -52,6 +62,8 @@ def run(args) -> int:
         headers=ctx.headers,
         force=args.force,
         inputs=[p for p in inputs if p],
+        **({"statutory": not args.no_statutory} if args.portable else {}),
     )
-    print(f"wrote {written} ({len(orders)} orders)")
+    kind = "portable workbook" if args.portable else "workbook"
+    print(f"wrote {kind} {written} ({len(orders)} orders)")
     return 0

@@ -23,6 +23,8 @@ _SCOPE_ALIASES = {
     "pop": "POP", "jit": "JIT", "all": "ALL", "both": "ALL", "": "ALL",
     "全部": "ALL", "所有": "ALL", "pop+jit": "ALL", "jit+pop": "ALL",
 }
+#: Spellings of a window scope (lower case, spaces removed, / and & read as +) -> scope.
+SCOPE_ALIASES = dict(_SCOPE_ALIASES)
 
 
 def parse_scope(value) -> str:

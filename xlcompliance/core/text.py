@@ -11,9 +11,10 @@ _FOLDED_AWAY = re.compile(r"[\s_\-]+")
 
 
 def fold(text) -> str:
-    """Compare-key of a header or choice value: no spaces, underscores or hyphens, lower case,
-    full-width brackets as ASCII (订单号（ID） matches 订单号(ID))."""
-    text = str(text).replace("（", "(").replace("）", ")")
+    """Compare-key of a header or choice value: its first line (our workbooks put a translation
+    on the next), no spaces, underscores or hyphens, lower case, full-width brackets as ASCII
+    (订单号（ID） matches 订单号(ID))."""
+    text = str(text).strip().split("\n", 1)[0].replace("（", "(").replace("）", ")")
     return _FOLDED_AWAY.sub("", text).lower()
 
 

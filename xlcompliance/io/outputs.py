@@ -100,18 +100,32 @@ def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
         s = out[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
             s = out[col] = _cell_text(s)
-        if isinstance(s.dtype, pd.PeriodDtype):
+        if _is_yes_no(s):
+            out[col] = s.astype(object).map(lambda v: None if v is None or v is pd.NA else ("yes" if v else "no"))
+        elif isinstance(s.dtype, pd.PeriodDtype):
             out[col] = s.astype(str)
         elif s.dtype == object and len(s) and s.map(lambda v: isinstance(v, Decimal)).any():
             out[col] = s.map(lambda v: float(v) if isinstance(v, Decimal) else v)  # shown to 0.01
-        elif isinstance(s.dtype, pd.BooleanDtype):
-            out[col] = s.astype(object).where(s.notna(), None)
     return out
 
 
+def _is_yes_no(s: pd.Series) -> bool:
+    """A true/false column (shown as yes/no to people, never TRUE/FALSE or 1/0)."""
+    if pd.api.types.is_bool_dtype(s.dtype) or isinstance(s.dtype, pd.BooleanDtype):
+        return True
+    if s.dtype == object and len(s):
+        present = s.dropna()
+        return len(present) > 0 and all(isinstance(v, bool | np.bool_) for v in present)
+    return False
+
+
 def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], money_columns=()) -> None:
-    """Write frames to one xlsx: dates formatted, widths fitted, header frozen and filtered."""
+    """Write frames to one xlsx people can read and print: bold header row, frozen and filtered,
+    dates as dates, money with two decimals, hours with one, yes/no for true/false, widths fitted,
+    landscape one page wide with the header repeated on every page."""
     from openpyxl.utils import get_column_letter
+
+    from .presentation import bold_header, print_setup
 
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
@@ -121,16 +135,11 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], money_columns=()) 
             ws.freeze_panes = "A2"
             if len(data.columns):
                 ws.auto_filter.ref = f"A1:{get_column_letter(len(data.columns))}{len(data) + 1}"
+                bold_header(ws, 1, 1, len(data.columns))
             for i, col in enumerate(data.columns, start=1):
                 letter = get_column_letter(i)
                 s = data[col]
-                fmt = None
-                if pd.api.types.is_datetime64_any_dtype(s.dtype):
-                    fmt = DATETIME_FORMAT
-                elif col in money_columns:
-                    fmt = "#,##0.00"
-                elif col == "rate":
-                    fmt = "0.00%"
+                fmt = _number_format(str(col), s, money_columns)
                 # pandas 3: astype(str) keeps missing values as NaN, so measure non-missing only
                 sample = s.head(200).dropna().astype(object).map(lambda v: len(str(v)))
                 width = max([len(str(col))] + ([int(sample.max())] if len(sample) else []))
@@ -140,6 +149,78 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], money_columns=()) 
                 if fmt:
                     for cell in ws[letter][1:]:
                         cell.number_format = fmt
+                elif s.dtype == object and _is_text(s):
+                    for cell in ws[letter][1:]:  # a gap after the right-aligned number beside it
+                        cell.alignment = _INDENTED
+                elif s.dtype == object and s.map(lambda v: isinstance(v, pd.Timestamp)).any():
+                    for cell in ws[letter][1:]:  # real dates among text the engine could not read
+                        if hasattr(cell.value, "year"):
+                            cell.number_format = DATETIME_FORMAT
+            print_setup(ws, title_rows="1:1")
+
+
+def _is_text(s: pd.Series) -> bool:
+    head = s.head(50).dropna()
+    return len(head) > 0 and all(isinstance(v, str) for v in head)
+
+
+def _indented():
+    from openpyxl.styles import Alignment
+
+    return Alignment(indent=1)
+
+
+_INDENTED = _indented()
+
+
+def _number_format(col: str, s: pd.Series, money_columns) -> str | None:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return DATETIME_FORMAT
+    if col in money_columns:
+        return "#,##0.00"
+    if col == "rate" or col.endswith("_rate"):
+        return "0.00%"
+    if "hours" in col and pd.api.types.is_numeric_dtype(s.dtype):
+        return "0.0"
+    return None
+
+
+def typed_orders(assessed: pd.DataFrame, rules=None, headers=None) -> pd.DataFrame:
+    """The input columns of an assessed export as real values for a workbook: dates as date-times
+    and counts as numbers where the engine reads them (text it cannot read stays as given)."""
+    from ..core.headers import header_map
+    from ..core.parsing import parse_counts, parse_datetimes
+    from ..core.rules import default_rules
+
+    rules = rules or default_rules()
+    out = assessed.copy(deep=False)
+    for canonical, names in header_map(assessed.columns, "orders", headers).items():
+        for col in names:
+            if col in ("deadline",):
+                continue
+            raw = assessed[col]
+            if pd.api.types.is_datetime64_any_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
+                continue
+            values = pd.Series(raw.astype(object).to_numpy(), dtype=object)
+            if canonical in ("paid_at", "listed_at", "fulfilled_at", "cancelled_at"):
+                parsed, errors = parse_datetimes(values, canonical, rules.timezone)
+                good = pd.isna(errors) & ~np.isnat(parsed)
+                if good.all():
+                    out[col] = pd.Series(parsed, index=assessed.index, dtype="datetime64[us]")
+                    continue
+                cells = values.copy()
+                cells[good] = [pd.Timestamp(v) for v in parsed[good]]
+            elif canonical == "last_month_sales":
+                counts, errors = parse_counts(values, canonical)
+                good = pd.isna(errors) & ~np.isnan(counts)
+                cells = values.copy()
+                cells[good] = counts[good].astype(np.int64).tolist()
+            else:
+                continue
+            blank = values.map(lambda v: v is None or (isinstance(v, str) and not v.strip()) or v is pd.NA)
+            cells[blank.to_numpy() & ~good] = None
+            out[col] = pd.Series(cells.to_numpy(), index=assessed.index, dtype=object)
+    return out
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -203,17 +284,23 @@ def _quoted_where_needed(cells: list[str]) -> list[str]:
 
 
 def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sheet: str = "Orders",
-                money_columns=()) -> Path:
-    """Write one frame as CSV (UTF-8 with BOM, for Excel) or formatted xlsx, atomically."""
+                money_columns=(), extra_sheets: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write one frame as CSV (UTF-8 with BOM, for Excel) or formatted xlsx, atomically.
+
+    An xlsx gets ``extra_sheets`` after the main one; its bytes depend only on its content.
+    """
     path = Path(path)
 
     def write(tmp: Path) -> None:
         if path.suffix.lower() == ".csv":
             write_csv(safe_frame(frame), tmp)
         else:
-            write_sheets(tmp, {sheet: frame}, money_columns)
+            from .presentation import make_deterministic
+
+            write_sheets(tmp, {sheet: frame, **(extra_sheets or {})}, money_columns)
+            make_deterministic(tmp)
 
     return atomic_write(path, write, suffixes=TABLE_SUFFIXES, force=force, inputs=inputs)
 
 
-__all__ = ["neutralise", "excel_text", "safe_frame", "write_csv", "write_sheets", "write_table"]
+__all__ = ["neutralise", "excel_text", "safe_frame", "typed_orders", "write_csv", "write_sheets", "write_table"]

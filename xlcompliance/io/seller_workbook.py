@@ -28,6 +28,8 @@ from ..core.orders import DATETIME_FIELDS, ORDER_COLUMNS
 from ..core.parsing import parse_datetimes
 from ..core.rules import Rules, default_rules
 from .outputs import DATETIME_FORMAT, excel_text
+from .presentation import CHINESE, bold_header, late_and_soon_rules, make_deterministic, print_setup
+from .rules_text import plain_rules
 from .targets import atomic_write, check_target
 
 WORKBOOK_NAME = "xlcompliance-seller.xlsx"
@@ -37,6 +39,13 @@ HOLIDAY_ROWS = 200  # the Holidays range the formulas read (header + room for wi
 ADDED = ("deadline", "status", "hours_late")
 _SUMMARY_HEADER = ("shop", "month", "on_time_rate", "qualifies", "refund_due", "refund_due_by")
 _SUMMARY_FIRST = 4  # first data row of the Summary table (row 1 as-of, row 3 header)
+_SUMMARY_EXTRA = ("late", "pending", "penalties", "net_cost")  # built-in formulas beside the Python ones
+
+
+def _bilingual(name: str) -> str:
+    """A header in English over Chinese; the engine and the workbook functions read its first line."""
+    zh = CHINESE.get(name)
+    return f"{name}\n{zh}" if zh else name
 
 
 def _col(i: int) -> str:
@@ -73,9 +82,19 @@ class _Sheet:
         self.freeze: str | None = None
         self.bold_rows: set[int] = set()
         self.protect = False
+        self.formulas: list[tuple[int, int, str, object]] = []  # row, col, text, cached value
+        self.autofilter: str | None = None
+        self.late_rules: tuple | None = None  # (ref, status col, deadline col, first row)
+        self.header_row: int | None = None
+        self.merged: list[str] = []
+        self.wrap_cells: set[tuple[int, int]] = set()
 
     def put(self, row: int, col: int, value) -> None:
         self.cells[(row, col)] = _excel_value(value)
+
+    def formula(self, row: int, col: int, text: str, value) -> None:
+        """One formula cell that shows ``value`` (the engine's) until the spreadsheet recalculates."""
+        self.formulas.append((row, col, text, value))
 
     def array(self, row: int, col: int, text: str, values: list[list]) -> None:
         """One array formula whose result (``values``, rows of cells) starts at (row, col)."""
@@ -145,7 +164,15 @@ def _orders_sheet(result: Assessed) -> tuple:
     return sheet, table_ref
 
 
-def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp, orders_ref: str, penalties_ref: str):
+def _month_bounds(row: int) -> tuple[str, str]:
+    """First day of the Summary row's month ("YYYY-MM" text in column B) and of the next one."""
+    y, m = f"LEFT($B{row},4)", f"MID($B{row},6,2)"
+    return f"DATE({y},{m},1)", f"DATE({y},{m}+1,1)"
+
+
+def _summary_sheet(
+    summary: pd.DataFrame, as_of: pd.Timestamp, orders_ref: str, penalties_ref: str, penalty_cols: dict | None = None
+):
     sheet = _Sheet("Summary")
     sheet.put(1, 1, "as_of 评估时间")
     sheet.put(1, 2, as_of)
@@ -162,9 +189,13 @@ def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp, orders_ref: str, 
         "Monthly on-time rate per shop; 95 % or more in a final month refunds that "
         "month's penalties by the end of the next month. / 店铺月度及时发货率 ≥95% 返还当月罚款。",
     )
-    for j, name in enumerate(_SUMMARY_HEADER, start=1):
-        sheet.put(3, j, name)
+    sheet.merged += ["C1:J1", "A2:J2"]
+    sheet.wrap_cells |= {(1, 3), (2, 1)}
+    sheet.heights.update({1: 30, 2: 30, 3: 30})
+    for j, name in enumerate(_SUMMARY_HEADER + _SUMMARY_EXTRA, start=1):
+        sheet.put(3, j, _bilingual(name))
     sheet.bold_rows.update({1, 3})
+    sheet.header_row = 3
     top = _SUMMARY_FIRST
     n = len(summary)
     for i, rec in enumerate(summary.to_dict("records"), start=top):
@@ -183,10 +214,36 @@ def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp, orders_ref: str, 
             for a, d in zip(summary["refund_due"], summary["refund_due_date"], strict=True)
         ]
         sheet.array(top, 5, f"=REFUND_DUE({orders_ref},{penalties_ref},{months},$B$1,{shops})", due)
-    sheet.formats.update({3: "0.00%", 5: MONEY_FORMAT, 6: DATETIME_FORMAT})
-    sheet.widths.update({1: 18, 2: 20, 3: 14, 4: 11, 5: 12, 6: 20})
+        last = int(orders_ref.rsplit("$", 1)[1])
+        col = {name: _col(j) for j, name in enumerate(ORDER_COLUMNS + ADDED, start=1)}
+
+        def orders(name):
+            return f"Orders!${col[name]}$2:${col[name]}${last}"
+
+        for i, rec in enumerate(summary.to_dict("records"), start=top):
+            start, end = _month_bounds(i)
+            key = (f'{orders("shop")},"="&$A{i},{orders("deadline")},">="&{start},'
+                   f'{orders("deadline")},"<"&{end}')
+            sheet.formula(i, 7, f'=COUNTIFS({key},{orders("status")},"late")', int(rec["late"]))
+            sheet.formula(i, 8, f'=COUNTIFS({key},{orders("status")},"pending")', int(rec["pending"]))
+            sheet.formula(i, 9, _penalty_sum(i, penalty_cols or {}), float(rec["penalties"]))
+            sheet.formula(i, 10, f"=I{i}-E{i}", float(rec["penalties"] - rec["refund_due"]))
+    sheet.formats.update({3: "0.00%", 5: MONEY_FORMAT, 6: DATETIME_FORMAT, 9: MONEY_FORMAT, 10: MONEY_FORMAT})
+    sheet.widths.update({1: 18, 2: 20, 3: 14, 4: 11, 5: 12, 6: 20, 7: 9, 8: 10, 9: 12, 10: 12})
     sheet.freeze = f"A{top}"
+    sheet.autofilter = f"A3:J{max(top, top + n - 1)}"
     return sheet
+
+
+def _penalty_sum(row: int, cols: dict) -> str:
+    """SUMIFS of the penalties deducted in the row's month for the row's shop."""
+    if "amount" not in cols or "deducted_at" not in cols:
+        return "=0"
+    start, end = _month_bounds(row)
+    parts = [cols["amount"], cols["deducted_at"], f'">="&{start}', cols["deducted_at"], f'"<"&{end}']
+    if "shop" in cols:
+        parts += [cols["shop"], f'"="&$A{row}']
+    return f"=ROUND(SUMIFS({','.join(parts)}),2)"
 
 
 def _holidays_sheet(windows: pd.DataFrame | None, calendar: Calendar, years: tuple[int, int]):
@@ -258,28 +315,21 @@ def _penalties_sheet(penalties: pd.DataFrame | None, rules: Rules):
     return sheet, ref
 
 
-def _rule_leaves(rules: Rules) -> list[tuple[str, str, str]]:
-    """``(key, value as text, source)`` for every value of the rules file, in file order."""
-
-    def shown(v) -> str:
-        if isinstance(v, list):
-            return ", ".join(map(str, v))
-        return str(v).lower() if isinstance(v, bool) else str(v)
-
-    return [(key, shown(value), source) for key, value, source in rules.leaves()]
-
-
 def _rules_sheet(rules: Rules):
     sheet = _Sheet("Rules")
-    sheet.put(1, 1, "key")
-    sheet.put(1, 2, "value")
-    sheet.put(1, 3, "source (read-only view of xlcompliance/data/rules.toml / 规则数据，只读)")
-    for i, (key, value, source) in enumerate(_rule_leaves(rules), start=2):
-        sheet.put(i, 1, key)
+    sheet.put(1, 1, "Setting / 设置")
+    sheet.put(1, 2, "Value / 数值")
+    sheet.put(1, 3, "Where this comes from / 来源 (read-only / 只读)")
+    for i, (setting, value, source) in enumerate(plain_rules(rules), start=2):
+        sheet.put(i, 1, setting)
         sheet.put(i, 2, value)
         sheet.put(i, 3, source)
+        sheet.wrap_cells |= {(i, 1), (i, 2), (i, 3)}
+        lines = max(-(-len(setting) // 60), -(-len(value) // 30), -(-len(source) // 75), 1)
+        sheet.heights[i] = 15 * lines
     sheet.bold_rows.add(1)
-    sheet.widths.update({1: 44, 2: 18, 3: 100})
+    sheet.header_row = 1
+    sheet.widths.update({1: 62, 2: 32, 3: 80})
     sheet.freeze = "A2"
     sheet.protect = True
     return sheet
@@ -325,6 +375,12 @@ HOW_TO = (
     (
         "Without Python the workbook still opens and shows the figures computed when it was made.",
         "未安装 Python 时仍可打开，显示生成时计算的结果。",
+    ),
+    (
+        "Working in WPS, LibreOffice or Google Sheets? Build the portable workbook, whose built-in formulas "
+        "compute everywhere: xlcompliance workbook orders.xlsx --portable --out mine.xlsx",
+        "使用 WPS、LibreOffice 或 Google 表格？请生成通用版（仅用内置公式，处处可算）："
+        "xlcompliance workbook orders.xlsx --portable --out mine.xlsx",
     ),
     ("", ""),
     ("# Using it", "使用方法"),
@@ -387,6 +443,40 @@ def _conf_sheet():
 # --- building and writing ---------------------------------------------------------------------
 
 
+def _finish_orders(sheet: _Sheet, table_ref: str) -> None:
+    """What a seller works with: English over Chinese headers, a filter on every column, late rows
+    red and pending rows due within 24 hours amber.
+
+    Not an Excel Table: the deadline, status and hours-late columns are array formulas, which
+    Excel does not allow inside a Table; the sheet's autofilter covers them as well.
+    """
+    width = max(c for _, c in sheet.cells) if sheet.cells else 1
+    for j in range(1, width + 1):
+        name = sheet.cells.get((1, j))
+        if isinstance(name, str):
+            sheet.cells[(1, j)] = _bilingual(name)
+    last_row = int(table_ref.rsplit("$", 1)[1])
+    sheet.header_row = 1
+    sheet.heights[1] = 30
+    sheet.autofilter = f"A1:{_col(width)}{max(last_row, 2)}"
+    columns = list(ORDER_COLUMNS) + list(ADDED)
+    status, deadline = _col(columns.index("status") + 1), _col(columns.index("deadline") + 1)
+    sheet.late_rules = (f"A2:{_col(width)}{max(last_row, 2)}", status, deadline, 2)
+
+
+def _penalty_columns(penalties: pd.DataFrame | None) -> dict:
+    """Penalties sheet ranges of the shop, amount and deduction-time columns (as it lays them out)."""
+    if penalties is None:
+        return {}
+    known = header_map(penalties.columns, "penalties")
+    out = {}
+    for name in ("shop", "amount", "deducted_at"):
+        if name in known:
+            letter = _col(list(penalties.columns).index(known[name][0]) + 1)
+            out[name] = f"Penalties!${letter}$2:${letter}${len(penalties) + 1}"
+    return out
+
+
 def build_sheets(
     orders: pd.DataFrame,
     penalties: pd.DataFrame | None = None,
@@ -404,13 +494,14 @@ def build_sheets(
     as_of_ts = summary.attrs["as_of"]
     assessed = result.frame
     orders_sheet, orders_ref = _orders_sheet(result)
+    _finish_orders(orders_sheet, orders_ref)
     penalties_sheet, penalties_ref = _penalties_sheet(penalties, rules)
     paid = assessed["deadline"].dropna()
     years = (int(paid.min().year), int(paid.max().year)) if len(paid) else (as_of_ts.year, as_of_ts.year)
     return [
         _howto_sheet(rules.timezone),
         orders_sheet,
-        _summary_sheet(summary, as_of_ts, orders_ref, penalties_ref),
+        _summary_sheet(summary, as_of_ts, orders_ref, penalties_ref, _penalty_columns(penalties)),
         _holidays_sheet(holidays, calendar, years),
         penalties_sheet,
         _rules_sheet(rules),
@@ -451,6 +542,21 @@ def _save(sheets: list[_Sheet], path: Path) -> None:
                         cell.number_format = sheet.formats[c0 + j]
             ws.cell(row=r0, column=c0).value = ArrayFormula(ref, text)
             masters[f"{_col(c0)}{r0}"] = values[0][0]
+        for r, c, text, value in sheet.formulas:
+            cell = ws.cell(row=r, column=c, value=text)
+            if c in sheet.formats:
+                cell.number_format = sheet.formats[c]
+            masters[f"{_col(c)}{r}"] = value
+        for ref in sheet.merged:
+            ws.merge_cells(ref)
+        for r, c in sheet.wrap_cells:
+            ws.cell(row=r, column=c).alignment = Alignment(wrap_text=True, vertical="top")
+        if sheet.header_row:
+            bold_header(ws, sheet.header_row, 1, ws.max_column)
+        if sheet.autofilter:
+            ws.auto_filter.ref = sheet.autofilter
+        if sheet.late_rules:
+            late_and_soon_rules(ws, *sheet.late_rules, "as_of")
         for c, width in sheet.widths.items():
             ws.column_dimensions[_col(c)].width = width
         if sheet.freeze:
@@ -459,18 +565,17 @@ def _save(sheets: list[_Sheet], path: Path) -> None:
             ws.protection.sheet = True
         for r, height in sheet.heights.items():
             ws.row_dimensions[r].height = height
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        if sheet.freeze:
-            ws.print_title_rows = f"1:{int(sheet.freeze[1:]) - 1}"
+        print_setup(ws, title_rows=f"1:{int(sheet.freeze[1:]) - 1}" if sheet.freeze else None)
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb.defined_names["as_of"] = DefinedName("as_of", attr_text="Summary!$B$1")
     # Show the cached values on opening: no forced full recalculation (openpyxl's default), and
     # the calculation id of current Excel so it does not recalculate an "older" file either.
     wb.calculation.fullCalcOnLoad = False
     wb.calculation.calcId = 191029
     wb.save(path)
     _add_cached_values(path, [s.name for s in sheets], cached)
+    make_deterministic(path)
 
 
 def _cached_xml(value) -> tuple[str, str]:
@@ -492,7 +597,7 @@ def _cached_xml(value) -> tuple[str, str]:
 
 
 def _add_cached_values(path: Path, names: list[str], cached: dict[str, dict[str, object]]) -> None:
-    """openpyxl writes no cached result for an array formula's first cell: add it."""
+    """openpyxl writes no cached result for a formula: add the engine's."""
     tmp = path.with_name(path.name + ".part")
     try:
         _copy_with_cached_values(path, tmp, names, cached)
@@ -512,10 +617,10 @@ def _copy_with_cached_values(path: Path, tmp: Path, names: list[str], cached: di
                 text = data.decode("utf-8")
                 for ref, value in masters.items():
                     t, v = _cached_xml(value)
-                    pattern = re.compile(rf'(<c r="{ref}"(?: s="\d+")?)( t="\w+")?>(<f t="array"[^>]*>[^<]*</f>)<v ?/>')
+                    pattern = re.compile(rf'(<c r="{ref}"(?: s="\d+")?)( t="\w+")?>(<f(?: [^>]*)?>[^<]*</f>)<v ?/>')
                     text, count = pattern.subn(lambda mm, t=t, v=v: f"{mm.group(1)}{t}>{mm.group(3)}<v>{v}</v>", text)
                     if count != 1:
-                        raise RuntimeError(f"workbook: array formula {ref} not found in {info.filename}")
+                        raise RuntimeError(f"workbook: formula {ref} not found in {info.filename}")
                 data = text.encode("utf-8")
             dst.writestr(info, data)
 
