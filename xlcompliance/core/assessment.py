@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .as_of import record_as_of
 from .calendar import Calendar, default_calendar
 from .deadlines import deadlines_from_codes
 from .explain import explanations
@@ -126,6 +127,7 @@ def assess(
     status, hours_late = order_statuses(deadline, fulfilled, cancelled, valid, as_of_ts)
 
     out = orders.copy(deep=False)  # copy-on-write: the caller's frame is never modified
+    record_as_of(out, as_of_ts)  # a summary or reconciliation of it must use the same moment
     names = [rs.name for rs in rules.rule_sets]
     out["rule_set"] = pd.Categorical.from_codes(result.rule_index.astype(np.int64), categories=names)
     out["eligible"] = pd.arrays.BooleanArray(result.eligible.copy(), ~valid)

@@ -12,7 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .assessment import CANCELLED, LATE, ON_TIME, PENDING, STATUSES, resolve_as_of
+from .as_of import recorded_as_of
+from .assessment import CANCELLED, LATE, ON_TIME, PENDING, STATUSES, now_platform, resolve_as_of
 from .headers import canonical_series
 from .ledgers import normalize_penalties
 from .money import decimals_column
@@ -81,13 +82,18 @@ def monthly_summary(
     Args:
         assessed: the output of :func:`assess`.
         penalties: a penalty statement (``shop, order_id, channel, amount, deducted_at``).
-        as_of: the moment of the summary (default: now, platform time).
+        as_of: the moment of the summary (default: the moment ``assessed`` was assessed as of,
+            else now, platform time).
 
     Penalty rows that cannot be read are left out of the sums, listed in
     ``result.attrs["penalty_errors"]`` and announced with a warning.
     """
     rules = rules or default_rules()
-    as_of_ts = resolve_as_of(as_of, rules)
+    if as_of is not None:
+        as_of_ts = resolve_as_of(as_of, rules)
+    else:
+        recorded = recorded_as_of(assessed)
+        as_of_ts = recorded if recorded is not None else now_platform(rules)
     missing = [c for c in ("deadline", "status") if c not in assessed.columns]
     if missing:
         raise ValueError(f"monthly_summary takes the output of assess(); missing {', '.join(missing)}")

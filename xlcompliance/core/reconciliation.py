@@ -15,7 +15,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .assessment import resolve_as_of
+from .as_of import same_as_of
+from .assessment import now_platform, resolve_as_of
 from .headers import canonical_series
 from .ledgers import normalize_penalties, normalize_refunds
 from .money import decimals_column
@@ -348,21 +349,26 @@ def reconcile(
         penalties: the penalty statement (``shop, order_id, channel, amount, deducted_at``
             [, ``currency``]; English or Chinese headers).
         refunds: the refunds received (``shop, month, amount, received_at`` [, ``currency``]).
-        as_of: the moment of the reconciliation (default: now, platform time). Refunds received
-            after it are not counted.
+        as_of: the moment of the reconciliation (default: the moment ``assessed`` was assessed
+            as of, else now). Refunds received after it are not counted. It must be the
+            assessment's own moment: order statuses (late / pending) are only true as of it, and
+            the reconciliation cannot re-assess (it does not know the calendar, rules and date
+            reading the assessment used), so a different moment is refused, never mixed.
 
     Returns:
         A :class:`Reconciliation` with ``summary``, ``appeals``, ``penalties``, ``refunds``.
 
     Raises:
-        ValueError: one shop-month's ledgers mix currencies.
+        ValueError: one shop-month's ledgers mix currencies; ``assessed`` was assessed as of
+            another moment than ``as_of``.
 
     Ledger rows that cannot be read are left out of the sums, kept with their ``error`` in
     ``.penalties`` / ``.refunds``, and announced with one warning.
     """
     rules = rules or default_rules()
     places = rules.money_decimals
-    as_of_ts = resolve_as_of(as_of, rules)
+    asked = resolve_as_of(as_of, rules) if as_of is not None else None
+    as_of_ts = same_as_of(assessed, asked, lambda: now_platform(rules), "reconcile")
     as_of64 = np.datetime64(as_of_ts.as_unit("us").to_datetime64(), "us")
 
     empty_pen = pd.DataFrame({"amount": [], "deducted_at": []}, dtype=object)
