@@ -18,7 +18,7 @@ def test_listed_in_help(capsys):
 
 def test_bundled_notebook_ships_with_the_package():
     path = notebook_path()
-    assert path.is_file() and path.parent.name == "data"
+    assert path.is_file() and path.parent.name == "notebook"
 
 
 def test_serves_on_loopback_only(tmp_path):

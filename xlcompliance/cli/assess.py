@@ -8,10 +8,13 @@ import numpy as np
 
 from .common import (
     Context,
+    add_dayfirst_option,
     add_input_options,
     add_output_options,
     check_output,
     format_summary,
+    refuse_if_every_row_failed,
+    row_error_summary,
     sample_path,
 )
 
@@ -25,6 +28,7 @@ def register(sub) -> None:
     p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv or .xlsx)")
     p.add_argument("--penalties", metavar="FILE", help="penalty statement, for the refund columns")
     add_input_options(p)
+    add_dayfirst_option(p)
     add_output_options(p, "the annotated orders")
     p.set_defaults(func=run)
 
@@ -46,7 +50,9 @@ def run(args) -> int:
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
 
-    assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+    assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
+                      dayfirst=args.dayfirst)
+    refuse_if_every_row_failed(assessed, args.dayfirst)
     summary = monthly_summary(assessed, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
 
     source = "bundled sample" if using_sample else orders_path.name
@@ -58,6 +64,8 @@ def run(args) -> int:
         print(f"  data row {position + 1}: {assessed['error'].iloc[position]}")
     if len(bad) > 5:
         print(f"  ... and {len(bad) - 5} more rows with errors (see the error column)")
+    if len(bad) > 1:
+        print(f"  {row_error_summary(assessed, args.dayfirst)[1]}")
     print()
     print(format_summary(summary))
     if args.out:

@@ -62,6 +62,7 @@ def assess(
     rules: Rules | None = None,
     headers: dict | None = None,
     explain: bool = True,
+    dayfirst: bool = False,
 ) -> pd.DataFrame:
     """Assess every order: rule set, eligibility, deadline, status, hours late, error, explanation.
 
@@ -72,6 +73,8 @@ def assess(
         calendar: holiday windows (default: China's official breaks).
         explain: add the ``explanation`` column; monthly figures do not need it, so callers
             that only count statuses skip its cost.
+        dayfirst: read text dates written day first (``13/04/2024 10:00``); without it such a
+            value is a row error, never guessed.
 
     Returns:
         The input columns as given plus ``rule_set, eligible, deadline, status, hours_late,
@@ -92,17 +95,17 @@ def assess(
         series = cols.get(name)
         return _blank_column(n) if series is None else series.reset_index(drop=True)
 
-    paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz)
+    paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz, dayfirst)
     blank_paid = np.isnat(paid) & (e_paid == None)  # noqa: E711
     e_paid[blank_paid] = "paid_at is blank"
     channel, e_channel = parse_channel_codes(col("channel"))
     e_channel[channel == BLANK] = "channel is blank (expected POP or JIT)"
     method, e_method = parse_method_codes(col("method"))
     e_method[channel != CHANNELS.index("JIT")] = None  # method only matters for JIT
-    listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz)
+    listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz, dayfirst)
     sales, e_sales = parse_counts(col("last_month_sales"), "last_month_sales")
-    fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz)
-    cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz)
+    fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz, dayfirst)
+    cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz, dayfirst)
 
     ordering = np.full(n, None, dtype=object)
     have_paid = ~np.isnat(paid)

@@ -18,7 +18,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .assessment import assess, resolve_as_of
+from .as_of import recorded_as_of
+from .assessment import assess, now_platform, resolve_as_of
 from .calendar import Calendar, default_calendar
 from .headers import canonical_columns, canonical_series
 from .ledgers import normalize_penalties
@@ -128,6 +129,14 @@ class WhatIf:
     added: int
     fixed: int
     notes: list[str] = field(default_factory=list)
+
+
+def _as_of(assessed: pd.DataFrame, as_of, rules: Rules) -> pd.Timestamp:
+    """``as_of`` if given, else the moment ``assessed`` was assessed as of, else now."""
+    if as_of is not None:
+        return resolve_as_of(as_of, rules)
+    recorded = recorded_as_of(assessed)
+    return recorded if recorded is not None else now_platform(rules)
 
 
 def parse_month(month) -> pd.Period:
@@ -245,15 +254,37 @@ def _estimates(frame: pd.DataFrame, cents: int, decimals: int) -> pd.DataFrame:
     )
 
 
-def _statement(penalties, shop: str, rules: Rules, headers) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The shop's statement rows (canonical columns) and their normalised ledger."""
+def _statement(penalties, rules: Rules, headers) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The statement rows (canonical columns) and their normalised ledger, row for row."""
     if penalties is None or len(penalties) == 0:
         empty = pd.DataFrame(columns=["shop", "order_id", "channel", "amount", "deducted_at"])
         return empty, normalize_penalties(empty, rules)
     rows = canonical_columns(penalties, "penalties", headers).reset_index(drop=True)
-    ledger = normalize_penalties(rows, rules)
-    mine = (ledger["shop"] == shop).to_numpy()
-    return rows[mine].reset_index(drop=True), ledger[mine].reset_index(drop=True)
+    return rows, normalize_penalties(rows, rules)
+
+
+def _check_shop_month(
+    inputs: pd.DataFrame, assessed: pd.DataFrame, ledger: pd.DataFrame, shop: str, month: pd.Period
+) -> None:
+    """Refuse a shop or month that neither the orders nor the statement know, naming those that
+    exist (a typo must not read as a month with nothing in it)."""
+    good = ledger[ledger["error"].isna()]
+    order_shops = inputs["shop"].fillna("").to_numpy(dtype=object)
+    shops = sorted(set(order_shops) | set(good["shop"].astype(object)))
+
+    def name(s):
+        return repr(s) if s else "(no shop)"
+
+    if shop not in shops:
+        known = ", ".join(map(name, shops)) or "none (no assessed orders)"
+        raise ValueError(f"shop {name(shop)} is not in the orders or the penalty statement; shops: {known}")
+    mine = order_shops == shop
+    months = set(_month_of(assessed).to_numpy()[inputs.index[mine]]) | set(
+        good.loc[(good["shop"] == shop).to_numpy(), "month"]
+    )
+    if month not in months:
+        known = ", ".join(str(m) for m in sorted(months))
+        raise ValueError(f"month {month} has no orders or penalties of shop {name(shop)}; its months: {known}")
 
 
 def _extras(
@@ -295,15 +326,17 @@ def what_if(
         shop, month: the shop and month (``YYYY-MM`` or Period) to report.
         levers: what to change (default: nothing).
         curve_max: the curve covers 0..curve_max extra late orders (default: max(20, extra_late)).
-        as_of: the moment of assessment; must be the one ``assessed`` was made with.
+        as_of: the moment of assessment; must be the one ``assessed`` was made with (default:
+            that moment, which ``assess`` records in the frame).
 
     Raises:
-        ValueError: a lever is out of range or the penalty amount is not an amount.
+        ValueError: a lever is out of range, the penalty amount is not an amount, or the shop or
+            month is in neither the orders nor the statement (the message names those that are).
     """
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
     levers = levers or Levers()
-    as_of = resolve_as_of(as_of, rules)
+    as_of = _as_of(assessed, as_of, rules)
     month = parse_month(month)
     shop = "" if shop is None else str(shop)
     if not 0 <= levers.fixed_share <= 1:
@@ -325,7 +358,10 @@ def what_if(
     curve_max = max(20 if curve_max is None else int(curve_max), levers.extra_late)
     notes: list[str] = []
 
-    base = order_inputs(assessed, shop=shop, rules=rules, headers=headers).reset_index(drop=True)
+    everyone = order_inputs(assessed, rules=rules, headers=headers)
+    statement_all, ledger_all = _statement(penalties, rules, headers)
+    _check_shop_month(everyone, assessed, ledger_all, shop, month)
+    base = everyone[(everyone["shop"].fillna("") == shop).to_numpy()].reset_index(drop=True)
     before = _run(base, as_of, calendar, rules)
 
     # 1. inputs the levers rewrite directly
@@ -377,7 +413,8 @@ def what_if(
     after = final[~is_extra | (extra_rank < added)]
 
     # penalties: the statement, plus estimates where it says nothing
-    statement, ledger = _statement(penalties, shop, rules, headers)
+    mine = (ledger_all["shop"] == shop).to_numpy()
+    statement, ledger = statement_all[mine].reset_index(drop=True), ledger_all[mine].reset_index(drop=True)
     stated_months = set(ledger.loc[ledger["error"].isna(), "month"].dropna())
     late_before = (before["status"].astype(object) == "late").to_numpy()
     estimated = statement.iloc[:0]
@@ -491,7 +528,7 @@ def priority_list(
     """
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
-    as_of = resolve_as_of(as_of, rules)
+    as_of = _as_of(assessed, as_of, rules)
     inputs = order_inputs(assessed, rules=rules, headers=headers)
     status = assessed["status"].astype(object).to_numpy()[inputs.index]
     pending = status == "pending"

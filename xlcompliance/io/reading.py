@@ -111,6 +111,8 @@ def read_table(
     if path.stat().st_size == 0:
         raise InputFileError(f"{path.name}: the file is empty")
     suffix = path.suffix.lower()
+    if sheet is not None and suffix not in (".xlsx", ".xlsm"):
+        raise InputFileError(f"{path.name}: has no sheets (sheet {sheet!r} applies to an xlsx file)")
     if suffix in (".xlsx", ".xlsm"):
         frame = _read_xlsx(path, sheet, kind)
     elif suffix in (".csv", ".txt", ".tsv"):

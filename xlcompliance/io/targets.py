@@ -35,6 +35,8 @@ def check_target(path, *, force: bool = False, inputs=()) -> Path:
     parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
     if parent is not None and not parent.is_dir():
         raise OutputExistsError(f"{path}: {parent} is a file, not a folder")
+    if not path.parent.is_dir():  # a typo in the folder must not silently create a new one
+        raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist (create it first)")
     return path
 
 
@@ -54,7 +56,6 @@ def atomic_write(path, write: Callable[[Path], None], *, force: bool = False, in
         inputs: input files; writing over any of them is always refused.
     """
     path = check_target(path, force=force, inputs=inputs)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # mkstemp makes the file private (0600): give the output the mode a new file would get (or
     # the replaced file's), so colleagues who could read the old report can read the new one
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
