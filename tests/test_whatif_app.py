@@ -184,3 +184,44 @@ def test_bad_upload_keeps_the_data_and_says_why():
     assert app.penalties is None and app.result.penalty_source == "none"
     app.extra_late.value = 1  # still works on the old data
     assert app.result.scenario["late"] == 2
+
+
+@pytest.mark.parametrize("bad", [b"foo,bar\n1,2\n", b""])  # fails in the assessment / in reading
+def test_a_failed_upload_leaves_the_sample_exactly_as_it_was(bad):
+    app = build_app()
+    state = (app.title.value, app.results.value, app.priority_table.value, app.shop.value, app.month.value,
+             app.as_of, app.source)
+    penalties = app.penalties
+    app.upload_orders.value = upload(bad, "wrong.csv")
+    assert "wrong.csv" in app.message.value and "color:#d62728" in app.message.value
+    assert app.upload_orders.value == ()  # the button's counter shows no file, as before
+    assert (app.title.value, app.results.value, app.priority_table.value, app.shop.value, app.month.value,
+            app.as_of, app.source) == state
+    assert app.penalties is penalties and app.is_sample
+
+    # then a good export: the user's own data, without the sample's statement or shops
+    app.upload_orders.value = upload(hand_orders().to_csv(index=False).encode("utf-8"), "export.csv")
+    assert "Loaded export.csv" in app.message.value
+    assert app.penalties is None and app.result.penalty_source == "none"
+    assert [v for _, v in app.shop.options] == ["S", "T"]
+    assert cell(app.results.value, "xlc-penalties-baseline") == "0.00"
+
+
+def test_a_failed_upload_restores_the_previous_file_on_the_button():
+    app = build_app(as_of=HAND_AS_OF)
+    good = upload(hand_orders().to_csv(index=False).encode("utf-8"), "export.csv")
+    app.upload_orders.value = good
+    rate = app.result.baseline["rate"]
+    app.upload_orders.value = upload(b"foo,bar\n1,2\n", "wrong.csv")
+    assert app.upload_orders.value == good and app.source == "export.csv"
+    assert app.result.baseline["rate"] == rate and "wrong.csv" in app.message.value
+
+
+def test_a_statement_uploaded_onto_the_sample_stays_with_the_users_orders():
+    app = build_app(as_of=HAND_AS_OF)
+    statement = pd.DataFrame({"shop": ["S"], "order_id": ["o19"], "channel": ["POP"], "amount": ["30.10"],
+                              "deducted_at": ["2024-05-20 09:00"]})
+    app.upload_penalties.value = upload(statement.to_csv(index=False).encode(), "penalties.csv")
+    app.upload_orders.value = upload(hand_orders().to_csv(index=False).encode("utf-8"), "export.csv")
+    assert app.shop.value == "S" and app.month.value == "2024-05"
+    assert cell(app.results.value, "xlc-refund-baseline") == "30.10"

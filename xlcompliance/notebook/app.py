@@ -385,8 +385,10 @@ class WhatIfApp:
             widget.observe(self._on_change, names="value")
         self.upload_orders.observe(self._on_upload, names="value")
         self.upload_penalties.observe(self._on_upload, names="value")
+        self._restoring_upload = False
 
-        self.is_sample = orders is None
+        self.is_sample = orders is None  # the orders are the bundled sample
+        self.sample_statement = orders is None and penalties is None  # so is the penalty statement
         if orders is None:
             orders, sample_penalties, sample_as_of = _sample()
             penalties = sample_penalties if penalties is None else penalties
@@ -497,7 +499,7 @@ class WhatIfApp:
 
     def _on_upload(self, change) -> None:
         files = change["new"]
-        if not files:
+        if not files or self._restoring_upload:
             return
         kind = "orders" if change["owner"] is self.upload_orders else "penalties"
         item = files[0]
@@ -506,14 +508,19 @@ class WhatIfApp:
                 path = Path(tmp) / Path(item["name"]).name
                 path.write_bytes(bytes(item["content"]))
                 frame = read_table(path, kind=kind, headers=self.headers)
+            # load() replaces the app's data only once everything is computed; the flags below
+            # change only after it succeeded, so a failed upload leaves the app as it was
             if kind == "orders":  # the sample's statement does not belong to the user's orders
-                penalties = None if self.is_sample else self.penalties
+                penalties = None if self.sample_statement else self.penalties
+                self.load(frame, penalties, as_of=self._as_of_for_new_orders(), source=item["name"])
                 self.is_sample = False
-                self.load(frame, penalties, as_of=self._as_of_arg, source=item["name"])
+                self.sample_statement = False
             else:
                 self.load(self.orders, frame, as_of=self.as_of, source=self.source)
+                self.sample_statement = False
             self.message.value = f"<p style='color:#2ca02c'>Loaded {html.escape(item['name'])}.</p>"
         except Exception as exc:  # noqa: BLE001 -- the app must answer, never fail silently
+            self._restore_upload(change["owner"], change["old"])
             name = Path(item["name"]).name
             text = str(exc) if isinstance(exc, ValueError | OSError) else (  # InputFileError: ValueError
                 f"unexpected error: {type(exc).__name__}: {exc}"
@@ -521,6 +528,18 @@ class WhatIfApp:
             if not text.startswith(name):
                 text = f"{name}: {text}"
             self.message.value = f"<p style='color:#d62728'>{html.escape(text)}</p>"
+
+    def _restore_upload(self, widget, old) -> None:
+        """Put an upload button back to what it held (its counter too) after a failed upload."""
+        self._restoring_upload = True
+        try:
+            widget.value = old
+        finally:
+            self._restoring_upload = False
+
+    def _as_of_for_new_orders(self):
+        """A user's export is assessed as of now, unless an as-of was chosen for the app."""
+        return self._as_of_arg
 
     # --- results -------------------------------------------------------------------------------
 
