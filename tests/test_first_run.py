@@ -90,3 +90,26 @@ def test_chinese_shop_names_line_up_in_the_summary_table():
     assert len({display_width(line) for line in lines}) == 1, table
     starts = {display_width(line[: line.index("2024-05")]) for line in lines[1:]}
     assert len(starts) == 1, table
+
+
+def test_month_columns_are_monthly_periods_that_compare_with_text():
+    # pandas compares a period[M] column with "YYYY-MM" text by reading the text as a month; an
+    # object column of Period values compares each Period with the text and is silently never
+    # equal (e.g. the empty priority list's month column was such a column)
+    from xlcompliance.core.scenarios import priority_list
+
+    sample = xlc.sample()
+    assessed = xlc.assess(sample.orders, as_of=sample.as_of)
+    result = xlc.reconcile(assessed, sample.penalties, sample.refunds)
+    frames = {
+        "summary": xlc.monthly_summary(assessed, sample.penalties),
+        "reconcile": result.summary, "penalties": result.penalties, "refunds": result.refunds,
+        "priority": priority_list(assessed),
+        "priority, nothing pending": priority_list(xlc.assess(sample.orders, as_of="2030-01-01")),
+    }
+    for name, frame in frames.items():
+        assert frame["month"].dtype == pd.PeriodDtype("M"), name
+        july = frame[frame["month"] == "2024-07"]
+        assert len(july) == int((frame["month"].astype(str) == "2024-07").sum()), name
+    summary = frames["summary"]
+    assert len(summary[summary["month"] == "2024-07"]) == 3 and len(summary[summary["month"] >= "2024-06"]) == 6

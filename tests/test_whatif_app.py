@@ -225,3 +225,20 @@ def test_a_statement_uploaded_onto_the_sample_stays_with_the_users_orders():
     app.upload_orders.value = upload(hand_orders().to_csv(index=False).encode("utf-8"), "export.csv")
     assert app.shop.value == "S" and app.month.value == "2024-05"
     assert cell(app.results.value, "xlc-refund-baseline") == "30.10"
+
+
+def test_late_orders_allowed_is_one_number_in_the_app_the_priority_list_and_the_report(app):
+    # July of the sample, as of its export: Aurora Home has 18 orders on time and 28 pending.
+    # All 46 will be assessed; 95 % of 46 is 43.7, so 44 must be on time: 2 may still be late
+    # (the report once said 0, counting only the 18 already assessed).
+    sample = xlcompliance.sample()
+    report = xlcompliance.reconcile(xlcompliance.assess(sample.orders, as_of=sample.as_of), sample.penalties,
+                                    sample.refunds).summary
+    july = report[(report["shop"] == "Aurora Home") & (report["month"] == "2024-07")].iloc[0]
+    assert (july["on_time"], july["late"], july["pending"], july["late_allowed"]) == (18, 0, 28, 2)
+    for _, row in report.iterrows():
+        with app.hold_refresh():
+            app.shop.value, app.month.value = row["shop"], str(row["month"])
+        assert cell(app.results.value, "xlc-late-allowed-baseline") == str(row["late_allowed"]), row
+        listed = app.priority[(app.priority["shop"] == row["shop"]) & (app.priority["month"] == row["month"])]
+        assert set(listed["late_allowed"]) <= {row["late_allowed"]}

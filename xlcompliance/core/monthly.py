@@ -195,3 +195,20 @@ def margins(on_time, assessed, threshold) -> tuple[np.ndarray, np.ndarray]:
     else:
         needed = np.where(surplus >= 0, 0, -((surplus) // (q - p)))
     return late_allowed, needed
+
+
+def month_margins(on_time, late, pending, threshold) -> tuple[np.ndarray, np.ndarray]:
+    """How far each month is from the threshold, counting its pending orders as still to ship.
+
+    Every pending order of a month will be assessed too (on time or late), so the month's final
+    rate is ``(on_time + pending shipped on time) / (on_time + late + pending)``. This is the one
+    definition of "late orders still allowed" for every view (reconcile report, what-if app,
+    priority list): ``late_allowed`` = how many more orders (pending ones that slip, or others)
+    can be late, with every other pending order shipped on time, and the month still reach the
+    threshold; ``on_time_needed`` = more on-time orders needed beyond all pending ones shipping
+    on time. A month with no pending order gives exactly :func:`margins`.
+    """
+    on_time = np.asarray(on_time, dtype=np.int64)
+    pending = np.asarray(pending, dtype=np.int64)
+    late = np.asarray(late, dtype=np.int64)
+    return margins(on_time + pending, on_time + late + pending, threshold)

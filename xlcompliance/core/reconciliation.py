@@ -20,7 +20,7 @@ from .assessment import now_platform, resolve_as_of
 from .headers import canonical_series
 from .ledgers import normalize_penalties, normalize_refunds
 from .money import decimals_column
-from .monthly import SUMMARY_COLUMNS, margins, month_end, monthly_summary
+from .monthly import SUMMARY_COLUMNS, month_end, month_margins, monthly_summary
 from .parsing import first_errors, parse_channels, parse_datetimes
 from .rules import Rules, default_rules
 
@@ -391,8 +391,12 @@ def reconcile(
     summary["difference"] = decimals_column(got - due, places)
     summary["refund_status"] = refund_statuses(due, got, summary["refund_due_date"], as_of_ts)
     assessed_n = summary["assessed"].to_numpy(dtype=np.int64)
-    allowed, needed = margins(summary["on_time"].to_numpy(dtype=np.int64), assessed_n, rules.threshold)
-    none = assessed_n == 0  # no rate, so no margin either
+    pending_n = summary["pending"].to_numpy(dtype=np.int64)
+    allowed, needed = month_margins(
+        summary["on_time"].to_numpy(dtype=np.int64), summary["late"].to_numpy(dtype=np.int64), pending_n,
+        rules.threshold,
+    )
+    none = (assessed_n + pending_n) == 0  # no order to rate, so no margin either
     summary["late_allowed"] = pd.array(np.where(none, 0, allowed), dtype="Int64")
     summary["on_time_needed"] = pd.array(np.where(none, 0, needed), dtype="Int64")
     summary.loc[none, ["late_allowed", "on_time_needed"]] = pd.NA

@@ -24,7 +24,7 @@ from .calendar import Calendar, default_calendar
 from .headers import canonical_columns, canonical_series
 from .ledgers import normalize_penalties
 from .money import to_cents
-from .monthly import margins, monthly_summary
+from .monthly import month_margins, monthly_summary
 from .parsing import parse_counts, parse_datetimes
 from .rules import Rules, default_rules
 
@@ -234,7 +234,9 @@ def _row(
                 "refund_due_date": pd.NaT,
             }
         )
-    late_allowed, needed = margins([int(row["on_time"])], [int(row["assessed"])], threshold)
+    late_allowed, needed = month_margins(
+        [int(row["on_time"])], [int(row["late"])], [int(row["pending"])], threshold
+    )
     row["late_allowed"] = int(late_allowed[0])
     row["on_time_needed"] = int(needed[0])
     row["net_cost"] = row["penalties"] - row["refund_due"]
@@ -522,9 +524,9 @@ def priority_list(
     """Today's pending orders, least time left first, with the month's slack.
 
     ``late_allowed`` is how many more late orders the order's month can absorb if every other
-    pending order ships on time (the engine's margins after re-assessing the pending orders as
-    fulfilled at their deadline); ``critical`` marks orders whose lateness alone would push a
-    month that can still reach the threshold below it.
+    pending order ships on time (:func:`~xlcompliance.core.monthly.month_margins`, the same
+    number the reconcile report and the what-if results show); ``critical`` marks orders whose
+    lateness alone would push a month that can still reach the threshold below it.
     """
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
@@ -533,19 +535,23 @@ def priority_list(
     status = assessed["status"].astype(object).to_numpy()[inputs.index]
     pending = status == "pending"
     deadline = assessed["deadline"].to_numpy(dtype="datetime64[us]")[inputs.index]
-    if not pending.any():
-        return pd.DataFrame(columns=list(PRIORITY_COLUMNS))
-    best = inputs.copy()
-    best.loc[pending, "fulfilled_at"] = deadline[pending]
-    best_assessed = assess(best, as_of=as_of, calendar=calendar, rules=rules, explain=False)
-    summary = monthly_summary(best_assessed, as_of=as_of, rules=rules)
-    late_allowed, needed = margins(summary["on_time"], summary["assessed"], rules.threshold)
+    if not pending.any():  # typed like a full list, so filters such as month == "2024-07" work
+        return pd.DataFrame({
+            "order_id": pd.Series(dtype=object), "shop": pd.Series(dtype=object),
+            "channel": pd.Series(dtype=object), "method": pd.Series(dtype=object),
+            "paid_at": pd.Series(dtype="datetime64[us]"), "deadline": pd.Series(dtype="datetime64[us]"),
+            "hours_left": pd.Series(dtype=float), "month": pd.Series(dtype="period[M]"),
+            "late_allowed": pd.Series(dtype=np.int64), "critical": pd.Series(dtype=bool),
+        })[list(PRIORITY_COLUMNS)]
+    summary = monthly_summary(assessed, as_of=as_of, rules=rules, headers=headers)
+    late_allowed, needed = month_margins(summary["on_time"], summary["late"], summary["pending"], rules.threshold)
+    rated = (summary["assessed"] + summary["pending"]).to_numpy() > 0
     slack = pd.DataFrame(
         {
             "shop": summary["shop"].to_numpy(dtype=object),
-            "month": summary["month"].to_numpy(),
+            "month": summary["month"],
             "late_allowed": late_allowed,
-            "critical": (needed == 0) & (late_allowed == 0) & (summary["assessed"].to_numpy() > 0),
+            "critical": (needed == 0) & (late_allowed == 0) & rated,
         }
     )
     todo = inputs[pending]

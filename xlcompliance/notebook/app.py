@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..core.assessment import assess, now_platform, resolve_as_of
 from ..core.calendar import Calendar, default_calendar
-from ..core.monthly import margins, monthly_summary
+from ..core.monthly import month_margins, monthly_summary
 from ..core.rules import Rules, default_rules
 from ..core.scenarios import Levers, WhatIf, priority_list, what_if
 from ..io.reading import read_table
@@ -464,7 +464,7 @@ class WhatIfApp:
         ]
         allowed = 0
         if len(row):
-            allowed = int(margins(row["on_time"], row["assessed"], self.rules.threshold)[0][0])
+            allowed = int(month_margins(row["on_time"], row["late"], row["pending"], self.rules.threshold)[0][0])
         self.extra_late.max = max(20, min(2 * allowed + 5, 1000))
 
     # --- events --------------------------------------------------------------------------------
