@@ -14,9 +14,10 @@ from ..io.sample import SAMPLE_AS_OF, sample_path  # noqa: F401  (the bundled sa
 def user_error_types() -> tuple[type[BaseException], ...]:
     from ..core.headers import InputFileError
     from ..core.rules import RulesError
-    from ..io.targets import OutputExistsError
+    from ..io.targets import OutputExistsError, OutputWriteError
 
-    return (InputFileError, RulesError, OutputExistsError, ValueError, FileNotFoundError, PermissionError)
+    return (InputFileError, RulesError, OutputExistsError, OutputWriteError, ValueError, FileNotFoundError,
+            PermissionError)
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
