@@ -242,3 +242,28 @@ def test_late_orders_allowed_is_one_number_in_the_app_the_priority_list_and_the_
         assert cell(app.results.value, "xlc-late-allowed-baseline") == str(row["late_allowed"]), row
         listed = app.priority[(app.priority["shop"] == row["shop"]) & (app.priority["month"] == row["month"])]
         assert set(listed["late_allowed"]) <= {row["late_allowed"]}
+
+
+@pytest.mark.parametrize("rates", [[0.9287, 0.95, 0.97], [0.5, 0.99], [0.985, 0.99, 1.0], [0.0, 1.0], [0.9387]])
+def test_chart_rate_ticks_are_evenly_spaced_round_percentages(rates):
+    from xlcompliance.notebook.app import curve_svg
+
+    curve = pd.DataFrame({"extra_late": range(len(rates)), "rate": rates, "qualifies": False})
+    svg = curve_svg(curve, Fraction(19, 20), 0)
+    ticks = [(float(y), float(v)) for y, v in re.findall(r"y='([\d.]+)' font-size='10' text-anchor='end'>([\d.]+)%</text>", svg)]
+    values = [v for _, v in ticks]
+    ys = [y for y, _ in ticks]
+    assert 3 <= len(values) <= 6 and values[-1] == 100.0 and values[0] <= min(rates) * 100
+    steps = {round(b - a, 6) for a, b in zip(values[:-1], values[1:], strict=True)}
+    assert len(steps) == 1 and steps.pop() in (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 25.0), values
+    gaps = [b - a for a, b in zip(ys[:-1], ys[1:], strict=True)]
+    assert max(gaps) - min(gaps) < 0.2  # evenly spaced on the page too
+
+
+def test_notebook_notes_speak_to_users_not_developers():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "notebooks" / "whatif.ipynb").read_text(encoding="utf-8")
+    for jargon in ("margins", "pure function", "xlcompliance.core", "monthly_summary", "xlcompliance.assess"):
+        assert jargon not in text, jargon
+    assert "Late orders allowed* counts the month's pending orders" in text

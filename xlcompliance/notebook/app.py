@@ -126,6 +126,21 @@ def results_html(result: WhatIf) -> str:
     )
 
 
+TICK_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)
+
+
+def rate_ticks(lo: float, hi: float, most: int = 6) -> tuple[list[float], float]:
+    """Evenly spaced rate ticks (a round step: 0.5 %, 1 %, 2 %, 5 % ...) from below ``lo`` up to
+    ``hi``, at most ``most`` of them; returns the ticks and the axis bottom (the first tick)."""
+    for step in TICK_STEPS:
+        first = np.floor(lo / step + 1e-9) * step
+        if (hi - first) / step <= most - 1 + 1e-9:
+            break
+    count = int(round((hi - first) / step)) + 1
+    values = [float(round(first + i * step, 6)) for i in range(count)]
+    return values, values[0]
+
+
 def curve_svg(
     curve: pd.DataFrame, threshold: Fraction, current: int, *, width=460, height=220
 ) -> str:
@@ -138,8 +153,8 @@ def curve_svg(
     k = curve["extra_late"].to_numpy(dtype=float)
     r = curve["rate"].to_numpy(dtype=float)
     th = float(threshold)
-    lo = min(np.nanmin(r), th) - 0.01
     hi = 1.0
+    tick_values, lo = rate_ticks(min(np.nanmin(r), th) - 0.01, hi)
     kmax = max(k.max(), 1.0)
 
     def x(v):
@@ -160,9 +175,12 @@ def curve_svg(
             "fill='#d62728'>"
             f"<title>{current} extra late: {fmt_rate(cr)}</title></circle>"
         )
+    step = tick_values[1] - tick_values[0] if len(tick_values) > 1 else 0.01
+    spec = ".0%" if step >= 0.01 - 1e-9 else ".1%"
     ticks = "".join(
-        f"<text x='{left - 4}' y='{y(v) + 4:.1f}' font-size='10' text-anchor='end'>{v:.0%}</text>"
-        for v in np.linspace(lo, hi, 5)
+        f"<text class='xlc-tick' x='{left - 4}' y='{y(v) + 4:.1f}' font-size='10' "
+        f"text-anchor='end'>{v:{spec}}</text>"
+        for v in tick_values
     )
     return (
         f"<svg class='xlc-chart' width='{width}' height='{height}' xmlns='http://www.w3.org/2000/svg'>"
@@ -629,4 +647,4 @@ def build_app(
     )
 
 
-__all__ = ["WhatIfApp", "build_app", "curve_svg", "results_html", "priority_html", "fmt_rate"]
+__all__ = ["WhatIfApp", "build_app", "curve_svg", "rate_ticks", "results_html", "priority_html", "fmt_rate"]
