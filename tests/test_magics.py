@@ -55,6 +55,10 @@ def test_deadline_magic_prints_the_engine_deadline(ip, capsys, line, expected, w
         ("POP", "paid_at is missing"),
         ("POP 2024-04-13 --listed 2024-05-01", "listed_at"),
         ("POP 2024-04-13 --bogus 1", "unknown option"),
+        ("", "usage: %deadline CHANNEL"),  # argparse once read the "%d" of "%deadline" as a format
+        ("--sales 3", "CHANNEL and PAID_AT are missing"),
+        ("POP 2024-04-13 --listed", "usage: %deadline"),
+        ("POP '2024-04-13", "usage: %deadline"),
     ],
 )
 def test_deadline_magic_reports_bad_input_in_one_line(ip, capsys, line, message):
@@ -63,6 +67,15 @@ def test_deadline_magic_reports_bad_input_in_one_line(ip, capsys, line, message)
     err = capsys.readouterr()
     assert message in err.out + err.err
     assert "Traceback" not in err.out + err.err
+
+
+@pytest.mark.parametrize("line", ["--help", "-h", "POP --help"])
+def test_deadline_help_prints_the_usage(ip, capsys, line):
+    result = ip.run_cell(f"%deadline {line}")
+    assert result.success
+    out = capsys.readouterr().out
+    assert out.startswith("usage: %deadline CHANNEL [METHOD] PAID_AT")
+    assert "--sales N" in out and "--no-statutory" in out
 
 
 @pytest.fixture(scope="module")

@@ -134,3 +134,19 @@ def test_margins(on_time, assessed, allowed, needed):
             assert Fraction(on_time + on[0] - 1, assessed + on[0] - 1) < Fraction(95, 100)
     if la[0] > 0:
         assert Fraction(on_time, assessed + la[0] + 1) < Fraction(95, 100)
+
+
+@pytest.mark.parametrize("on_time, late, pending, allowed, needed", [
+    (19, 1, 0, 0, 0),     # exactly 95 %, nothing pending: no margin
+    (18, 0, 28, 2, 0),    # 46 to be assessed: 44 must be on time
+    (18, 0, 0, 0, 0),     # 18/19 = 94.7 %: one more late order is too many
+    (80, 10, 100, 0, 10), # even with all 100 pending on time 180/190 < 95 %: 10 more on-time orders needed
+    (0, 0, 20, 1, 0),     # nothing assessed yet: 1 of the 20 may slip
+])
+def test_month_margins_count_pending_orders_as_still_to_ship(on_time, late, pending, allowed, needed):
+    from fractions import Fraction
+
+    from xlcompliance.core.monthly import month_margins
+
+    got = month_margins([on_time], [late], [pending], Fraction(19, 20))
+    assert (int(got[0][0]), int(got[1][0])) == (allowed, needed)

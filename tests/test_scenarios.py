@@ -168,9 +168,26 @@ def test_extra_late_orders_and_the_curve_come_from_the_engine():
 
 
 def test_a_month_with_no_orders_cannot_take_extra_late_orders():
-    r = run(at_95(), Levers(extra_late=3), month="2024-06")
+    # June has a penalty (so it is one of the shop's months) but no order with a deadline in it
+    june_penalty = pd.DataFrame({"shop": ["S"], "order_id": ["o19"], "channel": ["POP"], "amount": ["5.00"],
+                                 "deducted_at": ["2024-06-03 09:00"]})
+    r = run(at_95(), Levers(extra_late=3), penalties=june_penalty, month="2024-06")
     assert r.added == 0 and r.scenario["assessed"] == 0 and pd.isna(r.scenario["rate"])
     assert any("cannot be modelled" in n for n in r.notes)
+
+
+@pytest.mark.parametrize("shop, month, message", [
+    ("Nope", "2024-05", "shop 'Nope' is not in the orders or the penalty statement; shops: 'S', 'T'"),
+    ("S", "2024-09", "month 2024-09 has no orders or penalties of shop 'S'; its months: 2024-05"),
+    ("T", "2024-06", "its months: 2024-05"),
+])
+def test_an_unknown_shop_or_month_is_refused_naming_the_known_ones(shop, month, message):
+    orders = pd.concat([at_95(), frame([order(99, fulfilled="2024-05-07 10:00", shop="T")])])
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run(orders, shop=shop, month=month)
+    assessed = xlcompliance.assess(orders, as_of=AS_OF)
+    with pytest.raises(ValueError, match="is not in the orders|has no orders"):  # the pandas accessor too
+        assessed.xlc.what_if(shop=shop, month=month)
 
 
 STATEMENT = pd.DataFrame({

@@ -184,3 +184,86 @@ def test_bad_upload_keeps_the_data_and_says_why():
     assert app.penalties is None and app.result.penalty_source == "none"
     app.extra_late.value = 1  # still works on the old data
     assert app.result.scenario["late"] == 2
+
+
+@pytest.mark.parametrize("bad", [b"foo,bar\n1,2\n", b""])  # fails in the assessment / in reading
+def test_a_failed_upload_leaves_the_sample_exactly_as_it_was(bad):
+    app = build_app()
+    state = (app.title.value, app.results.value, app.priority_table.value, app.shop.value, app.month.value,
+             app.as_of, app.source)
+    penalties = app.penalties
+    app.upload_orders.value = upload(bad, "wrong.csv")
+    assert "wrong.csv" in app.message.value and "color:#d62728" in app.message.value
+    assert app.upload_orders.value == ()  # the button's counter shows no file, as before
+    assert (app.title.value, app.results.value, app.priority_table.value, app.shop.value, app.month.value,
+            app.as_of, app.source) == state
+    assert app.penalties is penalties and app.is_sample
+
+    # then a good export: the user's own data, without the sample's statement or shops
+    app.upload_orders.value = upload(hand_orders().to_csv(index=False).encode("utf-8"), "export.csv")
+    assert "Loaded export.csv" in app.message.value
+    assert app.penalties is None and app.result.penalty_source == "none"
+    assert [v for _, v in app.shop.options] == ["S", "T"]
+    assert cell(app.results.value, "xlc-penalties-baseline") == "0.00"
+
+
+def test_a_failed_upload_restores_the_previous_file_on_the_button():
+    app = build_app(as_of=HAND_AS_OF)
+    good = upload(hand_orders().to_csv(index=False).encode("utf-8"), "export.csv")
+    app.upload_orders.value = good
+    rate = app.result.baseline["rate"]
+    app.upload_orders.value = upload(b"foo,bar\n1,2\n", "wrong.csv")
+    assert app.upload_orders.value == good and app.source == "export.csv"
+    assert app.result.baseline["rate"] == rate and "wrong.csv" in app.message.value
+
+
+def test_a_statement_uploaded_onto_the_sample_stays_with_the_users_orders():
+    app = build_app(as_of=HAND_AS_OF)
+    statement = pd.DataFrame({"shop": ["S"], "order_id": ["o19"], "channel": ["POP"], "amount": ["30.10"],
+                              "deducted_at": ["2024-05-20 09:00"]})
+    app.upload_penalties.value = upload(statement.to_csv(index=False).encode(), "penalties.csv")
+    app.upload_orders.value = upload(hand_orders().to_csv(index=False).encode("utf-8"), "export.csv")
+    assert app.shop.value == "S" and app.month.value == "2024-05"
+    assert cell(app.results.value, "xlc-refund-baseline") == "30.10"
+
+
+def test_late_orders_allowed_is_one_number_in_the_app_the_priority_list_and_the_report(app):
+    # July of the sample, as of its export: Aurora Home has 18 orders on time and 28 pending.
+    # All 46 will be assessed; 95 % of 46 is 43.7, so 44 must be on time: 2 may still be late
+    # (the report once said 0, counting only the 18 already assessed).
+    sample = xlcompliance.sample()
+    report = xlcompliance.reconcile(xlcompliance.assess(sample.orders, as_of=sample.as_of), sample.penalties,
+                                    sample.refunds).summary
+    july = report[(report["shop"] == "Aurora Home") & (report["month"] == "2024-07")].iloc[0]
+    assert (july["on_time"], july["late"], july["pending"], july["late_allowed"]) == (18, 0, 28, 2)
+    for _, row in report.iterrows():
+        with app.hold_refresh():
+            app.shop.value, app.month.value = row["shop"], str(row["month"])
+        assert cell(app.results.value, "xlc-late-allowed-baseline") == str(row["late_allowed"]), row
+        listed = app.priority[(app.priority["shop"] == row["shop"]) & (app.priority["month"] == row["month"])]
+        assert set(listed["late_allowed"]) <= {row["late_allowed"]}
+
+
+@pytest.mark.parametrize("rates", [[0.9287, 0.95, 0.97], [0.5, 0.99], [0.985, 0.99, 1.0], [0.0, 1.0], [0.9387]])
+def test_chart_rate_ticks_are_evenly_spaced_round_percentages(rates):
+    from xlcompliance.notebook.app import curve_svg
+
+    curve = pd.DataFrame({"extra_late": range(len(rates)), "rate": rates, "qualifies": False})
+    svg = curve_svg(curve, Fraction(19, 20), 0)
+    ticks = [(float(y), float(v)) for y, v in re.findall(r"y='([\d.]+)' font-size='10' text-anchor='end'>([\d.]+)%</text>", svg)]
+    values = [v for _, v in ticks]
+    ys = [y for y, _ in ticks]
+    assert 3 <= len(values) <= 6 and values[-1] == 100.0 and values[0] <= min(rates) * 100
+    steps = {round(b - a, 6) for a, b in zip(values[:-1], values[1:], strict=True)}
+    assert len(steps) == 1 and steps.pop() in (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 25.0), values
+    gaps = [b - a for a, b in zip(ys[:-1], ys[1:], strict=True)]
+    assert max(gaps) - min(gaps) < 0.2  # evenly spaced on the page too
+
+
+def test_notebook_notes_speak_to_users_not_developers():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "notebooks" / "whatif.ipynb").read_text(encoding="utf-8")
+    for jargon in ("margins", "pure function", "xlcompliance.core", "monthly_summary", "xlcompliance.assess"):
+        assert jargon not in text, jargon
+    assert "Late orders allowed* counts the month's pending orders" in text

@@ -8,11 +8,14 @@ import numpy as np
 
 from .common import (
     Context,
+    add_dayfirst_option,
     add_export_options,
     add_input_options,
     add_output_options,
     check_output,
     format_summary,
+    refuse_if_every_row_failed,
+    row_error_summary,
     sample_path,
 )
 
@@ -31,6 +34,7 @@ def register(sub) -> None:
     p.add_argument("--penalties", metavar="FILE", help="penalty statement, for the refund columns")
     add_input_options(p)
     add_export_options(p)
+    add_dayfirst_option(p)
     add_output_options(p, "the annotated orders")
     p.add_argument("--dask", action="store_true",
                    help="assess on Dask, beyond one machine's memory; --out is a Parquet dataset folder")
@@ -59,9 +63,10 @@ def run(args) -> int:
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
 
     result = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
-                           **ctx.export_inputs())
-    summary = monthly_summary(result, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
+                           dayfirst=args.dayfirst, **ctx.export_inputs())
     assessed = result.frame
+    refuse_if_every_row_failed(assessed, args.dayfirst)
+    summary = monthly_summary(result, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
 
     source = "bundled sample" if using_sample else orders_path.name
     counts = assessed["status"].value_counts()
@@ -76,6 +81,8 @@ def run(args) -> int:
         print(f"  data row {position + 1}: {assessed['error'].iloc[position]}")
     if len(bad) > 5:
         print(f"  ... and {len(bad) - 5} more rows with errors (see the error column)")
+    if len(bad) > 1:
+        print(f"  {row_error_summary(assessed, args.dayfirst)[1]}")
     print()
     print(format_summary(summary))
     if args.out:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 
+import numpy as np
 import pandas as pd
 
 from ..io.sample import SAMPLE_AS_OF, sample_path  # noqa: F401  (the bundled sample, an export taken at this moment)
@@ -12,9 +14,10 @@ from ..io.sample import SAMPLE_AS_OF, sample_path  # noqa: F401  (the bundled sa
 def user_error_types() -> tuple[type[BaseException], ...]:
     from ..core.headers import InputFileError
     from ..core.rules import RulesError
-    from ..io.targets import OutputExistsError
+    from ..io.targets import OutputExistsError, OutputWriteError
 
-    return (InputFileError, RulesError, OutputExistsError, ValueError, FileNotFoundError, PermissionError)
+    return (InputFileError, RulesError, OutputExistsError, OutputWriteError, ValueError, FileNotFoundError,
+            PermissionError)
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
@@ -36,6 +39,59 @@ def add_export_options(p: argparse.ArgumentParser) -> None:
                         "for last month's sales derived from it")
     p.add_argument("--channel", choices=("POP", "JIT"), type=str.upper,
                    help="channel of every order whose channel is blank or absent (the classic export has none)")
+
+
+def add_dayfirst_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dayfirst", action="store_true",
+                   help="read text dates in the order export day first (13/04/2024 10:00)")
+
+
+_QUOTED_DATE = re.compile(r"'(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*\d{4}\b[^']*'")
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?")
+
+
+def _reason(message: str) -> str:
+    """A row error without the row's own values, so rows failing the same way group together."""
+    return _VALUES.sub("…", message.split("; ")[0])
+
+
+def date_order_hint(message: str, dayfirst: bool) -> str:
+    """What to do about a ``DD/MM/YYYY``-looking date in an error message ("" if none applies)."""
+    m = _QUOTED_DATE.search(message)
+    if not m:
+        return ""
+    first, second = int(m.group(1)), int(m.group(2))
+    if second > 12:
+        return "dates written month first (MM/DD/YYYY) are not read: save them as YYYY-MM-DD"
+    if dayfirst:
+        return ""
+    if first > 12:
+        return "these dates put the day first (DD/MM/YYYY): run again with --dayfirst"
+    return "if these dates put the day first (DD/MM/YYYY), run again with --dayfirst"
+
+
+def row_error_summary(assessed: pd.DataFrame, dayfirst: bool) -> tuple[int, str]:
+    """How many rows failed, and one line on the commonest reason (with an example row and a hint)."""
+    bad = np.flatnonzero((assessed["status"].astype(object) == "error").to_numpy())
+    if not len(bad):
+        return 0, ""
+    messages = assessed["error"].astype(object).to_numpy()[bad]
+    reasons = pd.Series([_reason(str(m)) for m in messages])
+    counts = reasons.value_counts(sort=True)
+    top = counts.index[0]
+    first = int(np.flatnonzero((reasons == top).to_numpy())[0])
+    example = str(messages[first]).split("; ")[0]
+    k = int(counts.iloc[0])
+    line = f"commonest reason ({k} row{'' if k == 1 else 's'}), e.g. data row {bad[first] + 1}: {example}"
+    hint = date_order_hint(example, dayfirst)
+    return len(bad), f"{line} -- {hint}" if hint else line
+
+
+def refuse_if_every_row_failed(assessed: pd.DataFrame, dayfirst: bool) -> None:
+    """An export none of whose rows could be assessed is an error (exit 2), not an empty result."""
+    failed, line = row_error_summary(assessed, dayfirst)
+    if failed and failed == len(assessed):
+        raise ValueError(f"none of the {failed} orders could be assessed; {line}")
 
 
 def add_output_options(p: argparse.ArgumentParser, what: str) -> None:
@@ -104,6 +160,13 @@ class Context:
                           encoding=self.args.encoding, headers=self.headers)
 
 
+def terminal_table(view: pd.DataFrame) -> str:
+    """A frame as plain text columns aligned by display width: a wide East Asian character
+    (Chinese shop names) takes two terminal columns (``unicodedata.east_asian_width`` W or F)."""
+    with pd.option_context("display.unicode.east_asian_width", True):
+        return view.to_string(index=False)
+
+
 def format_summary(summary: pd.DataFrame) -> str:
     """The monthly summary as a plain table for the terminal."""
     if summary.empty:
@@ -122,4 +185,4 @@ def format_summary(summary: pd.DataFrame) -> str:
         "refund_due": [f"{v:.2f}" for v in summary["refund_due"]],
         "due_by": ["" if pd.isna(d) else f"{d:%Y-%m-%d}" for d in summary["refund_due_date"]],
     })
-    return view.to_string(index=False)
+    return terminal_table(view)

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import Context, add_export_options, add_input_options, check_output, sample_path
+from .common import (
+    Context,
+    add_dayfirst_option,
+    add_export_options,
+    add_input_options,
+    check_output,
+    refuse_if_every_row_failed,
+    sample_path,
+    terminal_table,
+)
 
 
 def register(sub) -> None:
@@ -23,6 +32,7 @@ def register(sub) -> None:
     p.add_argument("--refunds", metavar="FILE", help="refunds received (返还), .csv or .xlsx")
     add_input_options(p)
     add_export_options(p)
+    add_dayfirst_option(p)
     p.add_argument("--out", metavar="REPORT.xlsx", help="write the report workbook here")
     p.add_argument("--force", action="store_true", help="replace an existing report")
     p.set_defaults(func=run)
@@ -55,7 +65,7 @@ def format_reconciliation(summary: pd.DataFrame) -> str:
         "status": summary["refund_status"].astype(str),
         "margin": margin,
     })
-    return view.to_string(index=False)
+    return terminal_table(view)
 
 
 def run(args) -> int:
@@ -82,7 +92,8 @@ def run(args) -> int:
     penalties = ctx.read(penalties_path, "penalties")
     refunds = ctx.read(refunds_path, "refunds") if refunds_path else None
     assessed = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
-                             **ctx.export_inputs())
+                             dayfirst=args.dayfirst, **ctx.export_inputs())
+    refuse_if_every_row_failed(assessed.frame, args.dayfirst)
     result = reconcile(assessed, penalties, refunds, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
 
     source = "bundled sample" if using_sample else orders_path.name

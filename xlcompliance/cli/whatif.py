@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +14,8 @@ from pathlib import Path
 
 DEFAULT_PORT = 8866
 START_TIMEOUT = 120.0  # seconds to wait for Voila to accept connections
+STOP_TIMEOUT = 10.0  # seconds Voila and its kernels get to stop before they are killed
+DEFAULT_IDLE_MINUTES = 10  # a page closed this long ago gives its kernel (~130 MB) back
 HOST = "127.0.0.1"
 
 
@@ -33,6 +37,14 @@ def register(sub) -> None:
     p.add_argument(
         "--notebook", metavar="FILE", help="serve this notebook instead of the bundled one"
     )
+    p.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=DEFAULT_IDLE_MINUTES,
+        metavar="M",
+        help=f"stop a page's Python kernel once the page has been closed and idle this long "
+        f"(default {DEFAULT_IDLE_MINUTES}; a page left open keeps its kernel)",
+    )
     p.set_defaults(func=run)
 
 
@@ -53,7 +65,10 @@ def _listening(port: int) -> bool:
         return s.connect_ex((HOST, port)) == 0
 
 
-def voila_command(notebook: Path, port: int) -> list[str]:
+def voila_command(notebook: Path, port: int, idle_minutes: float = DEFAULT_IDLE_MINUTES) -> list[str]:
+    """Voila on loopback; kernels of closed pages are culled (jupyter-server's kernel culling:
+    idle and without a connected page for ``idle_minutes``, checked every minute or sooner)."""
+    idle = max(1, round(idle_minutes * 60))
     return [
         sys.executable,
         "-m",
@@ -62,7 +77,60 @@ def voila_command(notebook: Path, port: int) -> list[str]:
         f"--port={port}",
         "--no-browser",
         f"--Voila.ip={HOST}",
+        f"--MappingKernelManager.cull_idle_timeout={idle}",
+        f"--MappingKernelManager.cull_interval={min(60, max(1, idle // 2))}",
+        "--MappingKernelManager.cull_connected=False",
     ]
+
+
+def _descendants(pid: int) -> list:
+    """Every process below ``pid`` (Voila's kernels run in their own sessions, so a process
+    group does not reach them; the parent links do)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def stop_tree(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
+    """Stop Voila and every process it started: SIGTERM, then SIGKILL for whatever is left."""
+    import psutil
+
+    family = _descendants(proc.pid)
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    family += [p for p in _descendants(proc.pid) if p not in family]
+    for child in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.terminate()
+    _, alive = psutil.wait_procs(family, timeout=timeout)
+    for child in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(alive, timeout=timeout)
+
+
+class _Stop(BaseException):
+    """SIGTERM / SIGHUP: leave through the ``finally`` that stops Voila and its kernels."""
+
+
+def _raise_stop(signum, _frame):
+    raise _Stop(signum)
+
+
+def _die_with_parent() -> None:  # pragma: no cover -- runs in the child before exec
+    """Linux: Voila gets SIGTERM if this process is killed outright (SIGKILL cannot be caught)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def run(args) -> int:
@@ -74,8 +142,15 @@ def run(args) -> int:
     port = args.port or free_port()
     if _listening(port):
         raise ValueError(f"port {port} on {HOST} is in use; choose another with --port")
+    if args.idle_minutes <= 0:
+        raise ValueError("--idle-minutes must be more than 0")
     print(f"starting Voila on {notebook.name} ...", flush=True)
-    proc = subprocess.Popen(voila_command(notebook, port))
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    proc = subprocess.Popen(
+        voila_command(notebook, port, args.idle_minutes),
+        start_new_session=True,  # Ctrl-C reaches this process, which stops Voila and its kernels in order
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _listening(port):
@@ -94,13 +169,14 @@ def run(args) -> int:
             time.sleep(0.2)
         print(f"what-if app: http://{HOST}:{port}/   (Ctrl-C to stop)", flush=True)
         return proc.wait()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stop):
+        print("xlcompliance whatif: stopping", file=sys.stderr, flush=True)
         return 0
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):  # a second signal must not cut the cleanup short
+            previous.setdefault(sig, signal.signal(sig, signal.SIG_IGN))
+        try:
+            stop_tree(proc)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

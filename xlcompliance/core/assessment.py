@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .as_of import record_as_of
 from .calendar import Calendar, default_calendar
 from .deadlines import BY_LISTING, BY_SALES, deadlines_from_codes
 from .explain import explanations
@@ -77,6 +78,7 @@ def assess(
     scans: pd.DataFrame | None = None,
     history_from=None,
     channel: str | None = None,
+    dayfirst: bool = False,
     _duplicates: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Assess every order: rule set, eligibility, deadline, status, hours late, error, explanation.
@@ -96,6 +98,8 @@ def assess(
             it (default: the earliest ``paid_at``).
         channel: ``POP`` or ``JIT`` for every row whose channel is blank or absent (the
             classic export has no channel column).
+        dayfirst: read text dates written day first (``13/04/2024 10:00``); without it such a
+            value is a row error, never guessed.
 
     Returns:
         The input columns as given plus ``rule_set, eligible, deadline, status, hours_late,
@@ -111,7 +115,8 @@ def assess(
     """
     return assess_orders(
         orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, explain=explain,
-        products=products, scans=scans, history_from=history_from, channel=channel, _duplicates=_duplicates,
+        products=products, scans=scans, history_from=history_from, channel=channel, dayfirst=dayfirst,
+        _duplicates=_duplicates,
     ).frame
 
 
@@ -127,6 +132,7 @@ def assess_orders(
     scans: pd.DataFrame | None = None,
     history_from=None,
     channel: str | None = None,
+    dayfirst: bool = False,
     _duplicates: np.ndarray | None = None,
 ) -> Assessed:
     """:func:`assess`, keeping the parsed orders beside the assessed frame (see :class:`Assessed`)."""
@@ -135,7 +141,7 @@ def assess_orders(
     if not isinstance(orders, Orders):
         orders = parse_orders(
             orders, rules=rules, headers=headers, channel=channel, products=products, scans=scans,
-            history_from=history_from, duplicates=_duplicates,
+            history_from=history_from, dayfirst=dayfirst, duplicates=_duplicates,
         )
     as_of_ts = resolve_as_of(as_of, rules)
     frame, filled = orders.frame, orders.inputs
@@ -154,6 +160,7 @@ def assess_orders(
         hours_late[lines] = hours_late[filled.counted_row[lines]]
 
     out = frame.copy(deep=False)  # copy-on-write: the caller's frame is never modified
+    record_as_of(out, as_of_ts)  # a summary or reconciliation of it must use the same moment
     names = [rs.name for rs in rules.rule_sets]
     out["rule_set"] = pd.Categorical.from_codes(result.rule_index.astype(np.int64), categories=names)
     out["eligible"] = pd.arrays.BooleanArray(result.eligible.copy(), ~valid)

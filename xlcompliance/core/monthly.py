@@ -12,7 +12,17 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .assessment import CANCELLED, LATE, ON_TIME, PENDING, STATUSES, Assessed, resolve_as_of
+from .as_of import recorded_as_of
+from .assessment import (
+    CANCELLED,
+    LATE,
+    ON_TIME,
+    PENDING,
+    STATUSES,
+    Assessed,
+    now_platform,
+    resolve_as_of,
+)
 from .headers import canonical_series
 from .ledgers import normalize_penalties
 from .money import decimals_column
@@ -64,14 +74,20 @@ def monthly_summary(
     Args:
         assessed: the output of :func:`assess` (or the :class:`Assessed` of ``assess_orders``).
         penalties: a penalty statement (``shop, order_id, channel, amount, deducted_at``).
-        as_of: the moment of the summary (default: now, platform time).
+        as_of: the moment of the summary (default: the moment ``assessed`` was assessed as of,
+            else now, platform time).
 
     Penalty rows that cannot be read are left out of the sums, listed in
     ``result.attrs["penalty_errors"]`` and announced with a warning.
     """
     rules = rules or default_rules()
+    if as_of is not None:
+        as_of_ts = resolve_as_of(as_of, rules)
+    else:
+        recorded = recorded_as_of(assessed.frame if isinstance(assessed, Assessed) else assessed)
+        as_of_ts = recorded if recorded is not None else now_platform(rules)
     counts = monthly_counts(assessed, headers=headers)
-    return summary_from_counts(counts, penalties, as_of=resolve_as_of(as_of, rules), rules=rules, headers=headers)
+    return summary_from_counts(counts, penalties, as_of=as_of_ts, rules=rules, headers=headers)
 
 
 COUNT_COLUMNS = ("on_time", "late", "pending")
@@ -208,3 +224,20 @@ def margins(on_time, assessed, threshold) -> tuple[np.ndarray, np.ndarray]:
     else:
         needed = np.where(surplus >= 0, 0, -((surplus) // (q - p)))
     return late_allowed, needed
+
+
+def month_margins(on_time, late, pending, threshold) -> tuple[np.ndarray, np.ndarray]:
+    """How far each month is from the threshold, counting its pending orders as still to ship.
+
+    Every pending order of a month will be assessed too (on time or late), so the month's final
+    rate is ``(on_time + pending shipped on time) / (on_time + late + pending)``. This is the one
+    definition of "late orders still allowed" for every view (reconcile report, what-if app,
+    priority list): ``late_allowed`` = how many more orders (pending ones that slip, or others)
+    can be late, with every other pending order shipped on time, and the month still reach the
+    threshold; ``on_time_needed`` = more on-time orders needed beyond all pending ones shipping
+    on time. A month with no pending order gives exactly :func:`margins`.
+    """
+    on_time = np.asarray(on_time, dtype=np.int64)
+    pending = np.asarray(pending, dtype=np.int64)
+    late = np.asarray(late, dtype=np.int64)
+    return margins(on_time + pending, on_time + late + pending, threshold)

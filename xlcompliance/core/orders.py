@@ -137,13 +137,15 @@ def parse_orders(
     products: pd.DataFrame | None = None,
     scans: pd.DataFrame | None = None,
     history_from=None,
+    dayfirst: bool = False,
     duplicates: np.ndarray | None = None,
 ) -> Orders:
     """Parse an order table (canonical or alias headers) once, at the boundary.
 
     Only ``paid_at`` and ``channel`` are required (``channel=`` gives the channel of every row
     whose own is blank or absent, for exports without one). ``products``, ``scans`` and
-    ``history_from`` fill what the export lacks (see :mod:`~xlcompliance.core.export_inputs`).
+    ``history_from`` fill what the export lacks (see :mod:`~xlcompliance.core.export_inputs`);
+    ``dayfirst`` reads text dates written day first (13/04/2024), never guessed without it.
     A bad value is that row's error; the other rows are unaffected. ``duplicates`` replaces the
     repeated-order-id check with one made over more rows than these (a partitioned export).
 
@@ -176,17 +178,17 @@ def parse_orders(
         series = columns.get(name)
         return _blank_column(n) if series is None else series
 
-    paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz)
+    paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz, dayfirst)
     blank_paid = np.isnat(paid) & (e_paid == None)  # noqa: E711
     e_paid[blank_paid] = "paid_at is blank"
     codes, e_channel = parse_channel_codes(col("channel"))
     e_channel[codes == BLANK] = "channel is blank (expected POP or JIT)"
     method, e_method = parse_method_codes(col("method"))
     e_method[codes != CHANNELS.index("JIT")] = None  # method only matters for JIT
-    listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz)
+    listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz, dayfirst)
     sales, e_sales = parse_counts(col("last_month_sales"), "last_month_sales")
-    fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz)
-    cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz)
+    fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz, dayfirst)
+    cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz, dayfirst)
     ordering = _ordering_errors(paid, listed, fulfilled, cancelled)
     field_errors = {
         "paid_at": e_paid, "channel": e_channel, "method": e_method, "listed_at": e_listed,

@@ -117,8 +117,23 @@ def _normalise_date_text(s: pd.Series) -> pd.Series:
     return (date + " " + rest).str.strip()
 
 
-def _parse_text(texts: pd.Series, tz: str) -> np.ndarray:
-    """ISO-ish strings (naive or with offset) to naive platform time; NaT where unparseable."""
+_DAY_FIRST_DATE = r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})"
+DAY_FIRST_TEXT = re.compile(_DAY_FIRST_DATE + r"(?:[T\s]|$)")  # 13/04/2024, 13.04.2024 10:00
+
+
+def _day_first_to_iso(s: pd.Series) -> pd.Series:
+    """Day-first spellings (``13/04/2024 10:00``, ``13.04.2024``) to ISO; others become NaN."""
+    parts = s.str.extract(_DAY_FIRST_DATE + r"(?:[T\s]+(.*))?$")
+    date = parts[2] + "-" + parts[1].str.zfill(2) + "-" + parts[0].str.zfill(2)
+    rest = parts[3].fillna("").str.strip().str.replace(r"^(\d):", r"0\1:", regex=True)
+    return (date + " " + rest).str.strip()
+
+
+def _parse_text(texts: pd.Series, tz: str, dayfirst: bool = False) -> np.ndarray:
+    """ISO-ish strings (naive or with offset) to naive platform time; NaT where unparseable.
+
+    With ``dayfirst``, ``DD/MM/YYYY`` (``/ . -``) is read as day, month, year; without it such a
+    value is an error, never a guess between day-first and month-first."""
     out = np.full(len(texts), NAT)
     if not len(texts):
         return out
@@ -137,18 +152,26 @@ def _parse_text(texts: pd.Series, tz: str) -> np.ndarray:
             )
             parsed = parsed.copy()
             parsed[bad] = retry
+            still = bad & parsed.isna().to_numpy()
+            if dayfirst and still.any():
+                parsed[still] = pd.to_datetime(
+                    _day_first_to_iso(part[still]), format="ISO8601", errors="coerce", utc=utc
+                )
         if utc:
             parsed = parsed.dt.tz_convert(tz).dt.tz_localize(None)
         out[mask] = parsed.to_numpy(dtype="datetime64[us]")
     return out
 
 
-def parse_datetimes(values, field: str, tz: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def parse_datetimes(
+    values, field: str, tz: str | None = None, dayfirst: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Parse a column of date-times into naive platform time.
 
     Accepts datetime/date objects, pandas Timestamps (aware ones are converted to ``tz``, by
     default the rules' time zone), ISO strings with or without an offset, common export
-    spellings, and Excel serial numbers.
+    spellings, and Excel serial numbers; with ``dayfirst`` also text dates written day first
+    (``13/04/2024 10:00``).
 
     Returns:
         ``(datetime64[us] array with NaT for blanks and errors, error texts)``.
@@ -167,7 +190,7 @@ def parse_datetimes(values, field: str, tz: str | None = None) -> tuple[np.ndarr
         out, errors = _serials_to_us(s.to_numpy(dtype=float, na_value=np.nan), field)
         return out, errors
     if isinstance(s.dtype, pd.StringDtype):  # text column (CSV as read): the common spelling in C
-        return _parse_text_column(s, field, tz)
+        return _parse_text_column(s, field, tz, dayfirst)
 
     out = np.full(n, NAT)
     obj = s.to_numpy(dtype=object)
@@ -203,7 +226,7 @@ def parse_datetimes(values, field: str, tz: str | None = None) -> tuple[np.ndarr
             errors[idx[is_num]] = errs
         rest = idx[~is_num]
         if len(rest):
-            parsed = _parse_text(texts[~is_num].reset_index(drop=True), tz)
+            parsed = _parse_text(texts[~is_num].reset_index(drop=True), tz, dayfirst)
             out[rest] = parsed
             for j in np.flatnonzero(np.isnat(parsed)):
                 errors[rest[j]] = f"{field}: not a date or time: {_describe(obj[rest[j]])}"
@@ -214,7 +237,7 @@ def parse_datetimes(values, field: str, tz: str | None = None) -> tuple[np.ndarr
     return out, errors
 
 
-def _parse_text_column(s: pd.Series, field: str, tz: str) -> tuple[np.ndarray, np.ndarray]:
+def _parse_text_column(s: pd.Series, field: str, tz: str, dayfirst: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """A text column: ``YYYY-MM-DD HH:MM:SS`` values parsed in C as they are; only the values
     that do not fit (blanks, padding, other spellings, offsets, serials, error values) are looked
     at again, by the general per-kind path."""
@@ -227,7 +250,7 @@ def _parse_text_column(s: pd.Series, field: str, tz: str) -> tuple[np.ndarray, n
         rest = rest[~(unparsed.isna() | (unparsed.str.strip() == "")).to_numpy(dtype=bool)]  # blanks stay NaT
     if len(rest):
         others = pd.Series(s.to_numpy(dtype=object)[rest], dtype=object)
-        out[rest], errors[rest] = parse_datetimes(others, field, tz)
+        out[rest], errors[rest] = parse_datetimes(others, field, tz, dayfirst)
     return out, errors
 
 

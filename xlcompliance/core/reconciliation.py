@@ -15,11 +15,12 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .assessment import Assessed, assessed_of, resolve_as_of
+from .as_of import same_as_of
+from .assessment import Assessed, assessed_of, now_platform, resolve_as_of
 from .headers import canonical_series
 from .ledgers import normalize_penalties, normalize_refunds
 from .money import decimals_column
-from .monthly import SUMMARY_COLUMNS, margins, month_end, monthly_counts, summary_from_counts
+from .monthly import SUMMARY_COLUMNS, month_end, month_margins, monthly_counts, summary_from_counts
 from .parsing import first_errors
 from .rules import Rules, default_rules
 from .text import stripped_texts
@@ -364,14 +365,18 @@ def reconcile(
         penalties: the penalty statement (``shop, order_id, channel, amount, deducted_at``
             [, ``currency``]; English or Chinese headers).
         refunds: the refunds received (``shop, month, amount, received_at`` [, ``currency``]).
-        as_of: the moment of the reconciliation (default: now, platform time). Refunds received
-            after it are not counted.
+        as_of: the moment of the reconciliation (default: the moment ``assessed`` was assessed
+            as of, else now). Refunds received after it are not counted. It must be the
+            assessment's own moment: order statuses (late / pending) are only true as of it, and
+            the reconciliation cannot re-assess (it does not know the calendar, rules and date
+            reading the assessment used), so a different moment is refused, never mixed.
 
     Returns:
         A :class:`Reconciliation` with ``summary``, ``appeals``, ``penalties``, ``refunds``.
 
     Raises:
-        ValueError: one shop-month's ledgers mix currencies.
+        ValueError: one shop-month's ledgers mix currencies; ``assessed`` was assessed as of
+            another moment than ``as_of``.
 
     Ledger rows that cannot be read are left out of the sums, kept with their ``error`` in
     ``.penalties`` / ``.refunds``, and announced with one warning.
@@ -398,7 +403,8 @@ def reconcile_counts(
     rules = rules or default_rules()
     orders = assessed_of(orders, rules=rules, headers=headers)
     places = rules.money_decimals
-    as_of_ts = resolve_as_of(as_of, rules)
+    asked = resolve_as_of(as_of, rules) if as_of is not None else None
+    as_of_ts = same_as_of(orders.frame, asked, lambda: now_platform(rules), "reconcile")
     as_of64 = np.datetime64(as_of_ts.as_unit("us").to_datetime64(), "us")
 
     empty_pen = pd.DataFrame({"amount": [], "deducted_at": []}, dtype=object)
@@ -419,8 +425,12 @@ def reconcile_counts(
     summary["difference"] = decimals_column(got - due, places)
     summary["refund_status"] = refund_statuses(due, got, summary["refund_due_date"], as_of_ts)
     assessed_n = summary["assessed"].to_numpy(dtype=np.int64)
-    allowed, needed = margins(summary["on_time"].to_numpy(dtype=np.int64), assessed_n, rules.threshold)
-    none = assessed_n == 0  # no rate, so no margin either
+    pending_n = summary["pending"].to_numpy(dtype=np.int64)
+    allowed, needed = month_margins(
+        summary["on_time"].to_numpy(dtype=np.int64), summary["late"].to_numpy(dtype=np.int64), pending_n,
+        rules.threshold,
+    )
+    none = (assessed_n + pending_n) == 0  # no order to rate, so no margin either
     summary["late_allowed"] = pd.array(np.where(none, 0, allowed), dtype="Int64")
     summary["on_time_needed"] = pd.array(np.where(none, 0, needed), dtype="Int64")
     summary.loc[none, ["late_allowed", "on_time_needed"]] = pd.NA

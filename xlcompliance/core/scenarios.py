@@ -18,12 +18,13 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .assessment import Assessed, assess, assessed_of, resolve_as_of
+from .as_of import recorded_as_of
+from .assessment import Assessed, assess, assessed_of, now_platform, resolve_as_of
 from .calendar import Calendar, default_calendar
 from .headers import canonical_columns
 from .ledgers import normalize_penalties
 from .money import to_cents
-from .monthly import margins, monthly_summary
+from .monthly import month_margins, monthly_summary
 from .parsing import parse_months
 from .rules import Rules, default_rules
 
@@ -129,6 +130,14 @@ class WhatIf:
     notes: list[str] = field(default_factory=list)
 
 
+def _as_of(assessed: pd.DataFrame | Assessed, as_of, rules: Rules) -> pd.Timestamp:
+    """``as_of`` if given, else the moment ``assessed`` was assessed as of, else now."""
+    if as_of is not None:
+        return resolve_as_of(as_of, rules)
+    recorded = recorded_as_of(assessed.frame if isinstance(assessed, Assessed) else assessed)
+    return recorded if recorded is not None else now_platform(rules)
+
+
 def parse_month(month) -> pd.Period:
     """A month as ``pd.Period('YYYY-MM')`` (see :func:`~xlcompliance.core.parsing.parse_months`);
     raises ``ValueError`` naming ``month``."""
@@ -221,7 +230,9 @@ def _row(
                 "refund_due_date": pd.NaT,
             }
         )
-    late_allowed, needed = margins([int(row["on_time"])], [int(row["assessed"])], threshold)
+    late_allowed, needed = month_margins(
+        [int(row["on_time"])], [int(row["late"])], [int(row["pending"])], threshold
+    )
     row["late_allowed"] = int(late_allowed[0])
     row["on_time_needed"] = int(needed[0])
     row["net_cost"] = row["penalties"] - row["refund_due"]
@@ -241,15 +252,37 @@ def _estimates(frame: pd.DataFrame, cents: int, decimals: int) -> pd.DataFrame:
     )
 
 
-def _statement(penalties, shop: str, rules: Rules, headers) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The shop's statement rows (canonical columns) and their normalised ledger."""
+def _statement(penalties, rules: Rules, headers) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The statement rows (canonical columns) and their normalised ledger, row for row."""
     if penalties is None or len(penalties) == 0:
         empty = pd.DataFrame(columns=["shop", "order_id", "channel", "amount", "deducted_at"])
         return empty, normalize_penalties(empty, rules)
     rows = canonical_columns(penalties, "penalties", headers).reset_index(drop=True)
-    ledger = normalize_penalties(rows, rules)
-    mine = (ledger["shop"] == shop).to_numpy()
-    return rows[mine].reset_index(drop=True), ledger[mine].reset_index(drop=True)
+    return rows, normalize_penalties(rows, rules)
+
+
+def _check_shop_month(
+    inputs: pd.DataFrame, assessed: pd.DataFrame, ledger: pd.DataFrame, shop: str, month: pd.Period
+) -> None:
+    """Refuse a shop or month that neither the orders nor the statement know, naming those that
+    exist (a typo must not read as a month with nothing in it)."""
+    good = ledger[ledger["error"].isna()]
+    order_shops = inputs["shop"].fillna("").to_numpy(dtype=object)
+    shops = sorted(set(order_shops) | set(good["shop"].astype(object)))
+
+    def name(s):
+        return repr(s) if s else "(no shop)"
+
+    if shop not in shops:
+        known = ", ".join(map(name, shops)) or "none (no assessed orders)"
+        raise ValueError(f"shop {name(shop)} is not in the orders or the penalty statement; shops: {known}")
+    mine = order_shops == shop
+    months = set(_month_of(assessed).to_numpy()[inputs.index[mine]]) | set(
+        good.loc[(good["shop"] == shop).to_numpy(), "month"]
+    )
+    if month not in months:
+        known = ", ".join(str(m) for m in sorted(months))
+        raise ValueError(f"month {month} has no orders or penalties of shop {name(shop)}; its months: {known}")
 
 
 def _extras(
@@ -291,15 +324,17 @@ def what_if(
         shop, month: the shop and month (``YYYY-MM`` or Period) to report.
         levers: what to change (default: nothing).
         curve_max: the curve covers 0..curve_max extra late orders (default: max(20, extra_late)).
-        as_of: the moment of assessment; must be the one ``assessed`` was made with.
+        as_of: the moment of assessment; must be the one ``assessed`` was made with (default:
+            that moment, which ``assess`` records in the frame).
 
     Raises:
-        ValueError: a lever is out of range or the penalty amount is not an amount.
+        ValueError: a lever is out of range, the penalty amount is not an amount, or the shop or
+            month is in neither the orders nor the statement (the message names those that are).
     """
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
     levers = levers or Levers()
-    as_of = resolve_as_of(as_of, rules)
+    as_of = _as_of(assessed, as_of, rules)
     month = parse_month(month)
     shop = "" if shop is None else str(shop)
     if not 0 <= levers.fixed_share <= 1:
@@ -322,7 +357,10 @@ def what_if(
     notes: list[str] = []
 
     assessed = assessed_of(assessed, rules=rules, headers=headers)
-    base = order_inputs(assessed, shop=shop, rules=rules).reset_index(drop=True)
+    everyone = order_inputs(assessed, rules=rules)
+    statement_all, ledger_all = _statement(penalties, rules, headers)
+    _check_shop_month(everyone, assessed.frame, ledger_all, shop, month)
+    base = everyone[(everyone["shop"] == shop).to_numpy()].reset_index(drop=True)
     before = _run(base, as_of, calendar, rules)
 
     # 1. inputs the levers rewrite directly
@@ -372,7 +410,8 @@ def what_if(
     after = final[~is_extra | (extra_rank < added)]
 
     # penalties: the statement, plus estimates where it says nothing
-    statement, ledger = _statement(penalties, shop, rules, headers)
+    mine = (ledger_all["shop"] == shop).to_numpy()
+    statement, ledger = statement_all[mine].reset_index(drop=True), ledger_all[mine].reset_index(drop=True)
     stated_months = set(ledger.loc[ledger["error"].isna(), "month"].dropna())
     late_before = (before["status"].astype(object) == "late").to_numpy()
     estimated = statement.iloc[:0]
@@ -480,32 +519,36 @@ def priority_list(
     """Today's pending orders, least time left first, with the month's slack.
 
     ``late_allowed`` is how many more late orders the order's month can absorb if every other
-    pending order ships on time (the engine's margins after re-assessing the pending orders as
-    fulfilled at their deadline); ``critical`` marks orders whose lateness alone would push a
-    month that can still reach the threshold below it.
+    pending order ships on time (:func:`~xlcompliance.core.monthly.month_margins`, the same
+    number the reconcile report and the what-if results show); ``critical`` marks orders whose
+    lateness alone would push a month that can still reach the threshold below it.
     """
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
-    as_of = resolve_as_of(as_of, rules)
-    assessed = assessed_of(assessed, rules=rules, headers=headers)
-    inputs = order_inputs(assessed, rules=rules)
-    assessed = assessed.frame
+    as_of = _as_of(assessed, as_of, rules)
+    result = assessed_of(assessed, rules=rules, headers=headers)
+    inputs = order_inputs(result, rules=rules)
+    assessed = result.frame
     status = assessed["status"].astype(object).to_numpy()[inputs.index]
     pending = status == "pending"
     deadline = assessed["deadline"].to_numpy(dtype="datetime64[us]")[inputs.index]
-    if not pending.any():
-        return pd.DataFrame(columns=list(PRIORITY_COLUMNS))
-    best = inputs.copy()
-    best.loc[pending, "fulfilled_at"] = deadline[pending]
-    best_assessed = assess(best, as_of=as_of, calendar=calendar, rules=rules, explain=False)
-    summary = monthly_summary(best_assessed, as_of=as_of, rules=rules)
-    late_allowed, needed = margins(summary["on_time"], summary["assessed"], rules.threshold)
+    if not pending.any():  # typed like a full list, so filters such as month == "2024-07" work
+        return pd.DataFrame({
+            "order_id": pd.Series(dtype=object), "shop": pd.Series(dtype=object),
+            "channel": pd.Series(dtype=object), "method": pd.Series(dtype=object),
+            "paid_at": pd.Series(dtype="datetime64[us]"), "deadline": pd.Series(dtype="datetime64[us]"),
+            "hours_left": pd.Series(dtype=float), "month": pd.Series(dtype="period[M]"),
+            "late_allowed": pd.Series(dtype=np.int64), "critical": pd.Series(dtype=bool),
+        })[list(PRIORITY_COLUMNS)]
+    summary = monthly_summary(result, as_of=as_of, rules=rules, headers=headers)
+    late_allowed, needed = month_margins(summary["on_time"], summary["late"], summary["pending"], rules.threshold)
+    rated = (summary["assessed"] + summary["pending"]).to_numpy() > 0
     slack = pd.DataFrame(
         {
             "shop": summary["shop"].to_numpy(dtype=object),
-            "month": summary["month"].to_numpy(),
+            "month": summary["month"],
             "late_allowed": late_allowed,
-            "critical": (needed == 0) & (late_allowed == 0) & (summary["assessed"].to_numpy() > 0),
+            "critical": (needed == 0) & (late_allowed == 0) & rated,
         }
     )
     todo = inputs[pending]

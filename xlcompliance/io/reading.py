@@ -160,6 +160,8 @@ def read_table(
         raise InputFileError(f"{path}: is a folder, not a file")
     if path.stat().st_size == 0:
         raise InputFileError(f"{path.name}: the file is empty")
+    if sheet is not None and path.suffix.lower() in (".csv", ".txt", ".tsv", ".parquet"):
+        raise InputFileError(f"{path.name}: has no sheets (sheet {sheet!r} applies to an xlsx or xls file)")
     frame = _read_any(path, sheet, kind, encoding, headers)
     frame = _find_header_row(frame, kind, headers)
     frame.columns = [str(c).strip() for c in frame.columns]

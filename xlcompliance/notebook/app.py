@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..core.assessment import assess_orders, now_platform, resolve_as_of
 from ..core.calendar import Calendar, default_calendar
-from ..core.monthly import margins, monthly_summary
+from ..core.monthly import month_margins, monthly_summary
 from ..core.rules import Rules, default_rules
 from ..core.scenarios import Levers, WhatIf, priority_list, what_if
 from ..io.reading import read_table
@@ -126,6 +126,21 @@ def results_html(result: WhatIf) -> str:
     )
 
 
+TICK_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25)
+
+
+def rate_ticks(lo: float, hi: float, most: int = 6) -> tuple[list[float], float]:
+    """Evenly spaced rate ticks (a round step: 0.5 %, 1 %, 2 %, 5 % ...) from below ``lo`` up to
+    ``hi``, at most ``most`` of them; returns the ticks and the axis bottom (the first tick)."""
+    for step in TICK_STEPS:
+        first = np.floor(lo / step + 1e-9) * step
+        if (hi - first) / step <= most - 1 + 1e-9:
+            break
+    count = int(round((hi - first) / step)) + 1
+    values = [float(round(first + i * step, 6)) for i in range(count)]
+    return values, values[0]
+
+
 def curve_svg(
     curve: pd.DataFrame, threshold: Fraction, current: int, *, width=460, height=220
 ) -> str:
@@ -138,8 +153,8 @@ def curve_svg(
     k = curve["extra_late"].to_numpy(dtype=float)
     r = curve["rate"].to_numpy(dtype=float)
     th = float(threshold)
-    lo = min(np.nanmin(r), th) - 0.01
     hi = 1.0
+    tick_values, lo = rate_ticks(min(np.nanmin(r), th) - 0.01, hi)
     kmax = max(k.max(), 1.0)
 
     def x(v):
@@ -160,9 +175,12 @@ def curve_svg(
             "fill='#d62728'>"
             f"<title>{current} extra late: {fmt_rate(cr)}</title></circle>"
         )
+    step = tick_values[1] - tick_values[0] if len(tick_values) > 1 else 0.01
+    spec = ".0%" if step >= 0.01 - 1e-9 else ".1%"
     ticks = "".join(
-        f"<text x='{left - 4}' y='{y(v) + 4:.1f}' font-size='10' text-anchor='end'>{v:.0%}</text>"
-        for v in np.linspace(lo, hi, 5)
+        f"<text class='xlc-tick' x='{left - 4}' y='{y(v) + 4:.1f}' font-size='10' "
+        f"text-anchor='end'>{v:{spec}}</text>"
+        for v in tick_values
     )
     return (
         f"<svg class='xlc-chart' width='{width}' height='{height}' xmlns='http://www.w3.org/2000/svg'>"
@@ -386,8 +404,10 @@ class WhatIfApp:
             widget.observe(self._on_change, names="value")
         self.upload_orders.observe(self._on_upload, names="value")
         self.upload_penalties.observe(self._on_upload, names="value")
+        self._restoring_upload = False
 
-        self.is_sample = orders is None
+        self.is_sample = orders is None  # the orders are the bundled sample
+        self.sample_statement = orders is None and penalties is None  # so is the penalty statement
         if orders is None:
             orders, sample_penalties, sample_as_of = _sample()
             penalties = sample_penalties if penalties is None else penalties
@@ -417,7 +437,7 @@ class WhatIfApp:
         priority = priority_list(result, as_of=as_of, **engine)
         # all computed: only now replace the app's data (a failed load leaves it as it was)
         self.orders, self.penalties, self.source, self.as_of = orders, penalties, source, as_of
-        self.result, self.assessed, self.summary, self.priority = result, result.frame, summary, priority
+        self.assessment, self.assessed, self.summary, self.priority = result, result.frame, summary, priority
         counts = self.assessed["status"].value_counts()
         self.title.value = (
             f"<p><b>{html.escape(source)}</b>: {len(self.assessed)} orders "
@@ -463,7 +483,7 @@ class WhatIfApp:
         ]
         allowed = 0
         if len(row):
-            allowed = int(margins(row["on_time"], row["assessed"], self.rules.threshold)[0][0])
+            allowed = int(month_margins(row["on_time"], row["late"], row["pending"], self.rules.threshold)[0][0])
         self.extra_late.max = max(20, min(2 * allowed + 5, 1000))
 
     # --- events --------------------------------------------------------------------------------
@@ -498,7 +518,7 @@ class WhatIfApp:
 
     def _on_upload(self, change) -> None:
         files = change["new"]
-        if not files:
+        if not files or self._restoring_upload:
             return
         kind = "orders" if change["owner"] is self.upload_orders else "penalties"
         item = files[0]
@@ -507,14 +527,19 @@ class WhatIfApp:
                 path = Path(tmp) / Path(item["name"]).name
                 path.write_bytes(bytes(item["content"]))
                 frame = read_table(path, kind=kind, headers=self.headers)
+            # load() replaces the app's data only once everything is computed; the flags below
+            # change only after it succeeded, so a failed upload leaves the app as it was
             if kind == "orders":  # the sample's statement does not belong to the user's orders
-                penalties = None if self.is_sample else self.penalties
+                penalties = None if self.sample_statement else self.penalties
+                self.load(frame, penalties, as_of=self._as_of_for_new_orders(), source=item["name"])
                 self.is_sample = False
-                self.load(frame, penalties, as_of=self._as_of_arg, source=item["name"])
+                self.sample_statement = False
             else:
                 self.load(self.orders, frame, as_of=self.as_of, source=self.source)
+                self.sample_statement = False
             self.message.value = f"<p style='color:#2ca02c'>Loaded {html.escape(item['name'])}.</p>"
         except Exception as exc:  # noqa: BLE001 -- the app must answer, never fail silently
+            self._restore_upload(change["owner"], change["old"])
             name = Path(item["name"]).name
             text = str(exc) if isinstance(exc, ValueError | OSError) else (  # InputFileError: ValueError
                 f"unexpected error: {type(exc).__name__}: {exc}"
@@ -522,6 +547,18 @@ class WhatIfApp:
             if not text.startswith(name):
                 text = f"{name}: {text}"
             self.message.value = f"<p style='color:#d62728'>{html.escape(text)}</p>"
+
+    def _restore_upload(self, widget, old) -> None:
+        """Put an upload button back to what it held (its counter too) after a failed upload."""
+        self._restoring_upload = True
+        try:
+            widget.value = old
+        finally:
+            self._restoring_upload = False
+
+    def _as_of_for_new_orders(self):
+        """A user's export is assessed as of now, unless an as-of was chosen for the app."""
+        return self._as_of_arg
 
     # --- results -------------------------------------------------------------------------------
 
@@ -547,7 +584,7 @@ class WhatIfApp:
         try:
             levers = self.current_levers()
             result = what_if(
-                self.result,
+                self.assessment,
                 self.penalties,
                 shop=self.shop.value,
                 month=self.month.value,
@@ -611,4 +648,4 @@ def build_app(
     )
 
 
-__all__ = ["WhatIfApp", "build_app", "curve_svg", "results_html", "priority_html", "fmt_rate"]
+__all__ = ["WhatIfApp", "build_app", "curve_svg", "rate_ticks", "results_html", "priority_html", "fmt_rate"]

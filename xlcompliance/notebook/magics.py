@@ -27,9 +27,18 @@ STATUS_COLOURS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser that raises instead of printing and exiting (a magic must not exit)."""
+
+    def error(self, message):
+        raise ValueError(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="%deadline", add_help=False, exit_on_error=False)
-    p.add_argument("words", nargs="+", help="CHANNEL [METHOD] PAID_AT")
+    # argparse %-formats its prog and usage ("%(prog)s"): "%deadline" would read as a "%d" format,
+    # so the parser has a plain name and every message shows USAGE itself
+    p = _Parser(prog="deadline", add_help=False, exit_on_error=False)
+    p.add_argument("words", nargs="*", help="CHANNEL [METHOD] PAID_AT")
     p.add_argument("--listed", nargs="+", help="first listing time")
     p.add_argument("--sales", help="orders last month")
     p.add_argument("--no-statutory", action="store_true", help="ignore official holiday breaks")
@@ -37,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 USAGE = "%deadline CHANNEL [METHOD] PAID_AT [--listed DATETIME] [--sales N] [--no-statutory]"
+HELP = f"""usage: {USAGE}
+
+Print an order's shipping deadline and why, e.g.  %deadline JIT pickup 2024-04-15 15:00 --sales 3
+
+  CHANNEL            POP or JIT
+  METHOD             JIT only: pickup (上门揽收, the default) or self (自寄)
+  PAID_AT            payment time, platform time (e.g. 2024-04-15 15:00)
+  --listed DATETIME  when the product was first listed
+  --sales N          the product's orders last month
+  --no-statutory     do not count China's official holiday breaks"""
+HELP_WORDS = ("-h", "--help", "-?")
 
 
 def deadline_line(line: str) -> pd.Series:
@@ -46,12 +66,18 @@ def deadline_line(line: str) -> pd.Series:
         ValueError: the line or one of its values is invalid (the message names the field).
     """
     try:
-        args, unknown = _parser().parse_known_intermixed_args(shlex.split(line))
+        words = shlex.split(line)
+    except ValueError as exc:  # an unclosed quote
+        raise ValueError(f"{exc}; usage: {USAGE}") from None
+    try:
+        args, unknown = _parser().parse_known_intermixed_args(words)
     except (argparse.ArgumentError, ValueError) as exc:
         raise ValueError(f"{exc}; usage: {USAGE}") from None
     if unknown:
         raise ValueError(f"unknown option {unknown[0]}; usage: {USAGE}")
     words = list(args.words)
+    if not words:
+        raise ValueError(f"CHANNEL and PAID_AT are missing; usage: {USAGE}")
     channel = words.pop(0)
     method = None
     if words and parse_methods([words[0]])[1][0] is None:
@@ -77,7 +103,9 @@ def deadline_line(line: str) -> pd.Series:
 
 
 def deadline_text(line: str) -> str:
-    """What ``%deadline`` prints."""
+    """What ``%deadline`` prints (the help text for ``-h`` / ``--help``)."""
+    if any(word in HELP_WORDS for word in line.split()):
+        return HELP
     row = deadline_line(line)
     deadline = pd.Timestamp(row["deadline"])
     return f"deadline: {deadline:%Y-%m-%d %H:%M:%S} ({deadline:%a}) [{row['rule_set']}]\n{row['explanation']}"
