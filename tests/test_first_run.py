@@ -65,7 +65,7 @@ def test_out_into_a_missing_folder_is_refused_naming_it(tmp_path, capsys):
 
 def test_sheet_with_a_csv_is_refused(tmp_path, capsys):
     assert main(["assess", "--sheet", "Orders"]) == 2  # the bundled sample is a CSV
-    assert "has no sheets (sheet 'Orders' applies to an xlsx file)" in capsys.readouterr().err
+    assert "has no sheets (sheet 'Orders' applies to an xlsx or xls file)" in capsys.readouterr().err
     with pytest.raises(xlc.InputFileError, match="has no sheets"):
         xlc.read_table(sample_path("orders.csv"), sheet="Orders")
 
