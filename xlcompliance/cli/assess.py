@@ -40,8 +40,8 @@ def run(args) -> int:
     penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
     inputs = [orders_path, penalties_path, args.holidays]
     if args.out:  # refuse before the work, not after it
-        if Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
-            raise ValueError(f"--out must end in .csv or .xlsx (got {Path(args.out).name})")
+        if Path(args.out).suffix.lower() not in (".csv", ".xlsx", ".parquet"):
+            raise ValueError(f"--out must end in .csv, .xlsx or .parquet (got {Path(args.out).name})")
         check_output(args.out, force=args.force, inputs=inputs)
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None

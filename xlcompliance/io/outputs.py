@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from ..core.arrowtext import TextBytes, arrow_text
+from .arrow_csv import write_csv_bytes, write_parquet
 from .targets import atomic_write
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,6 +52,9 @@ def _neutralised(s: pd.Series) -> pd.Series:
     A text column is first searched as one joined string (each cell starts right after a
     newline), so a column with no dangerous first character costs one join and one C scan.
     """
+    arrow = arrow_text(s)
+    if arrow is not None:  # Arrow-backed text: each cell's first byte, read from the buffer
+        return _neutralised_arrow(s, arrow)
     if isinstance(s.dtype, pd.StringDtype):  # every value is text or missing
         text = s.to_numpy(dtype=object, na_value="")
         if not _DANGEROUS_START.search("\n" + "\n".join(text)):
@@ -68,6 +72,27 @@ def _neutralised(s: pd.Series) -> pd.Series:
     return pd.Series(values, index=s.index, dtype=object, name=s.name)
 
 
+def _neutralised_arrow(s: pd.Series, arrow) -> pd.Series:
+    """:func:`_neutralised` of Arrow-backed text: cells whose first byte is dangerous get the
+    apostrophe (every dangerous start is one ASCII byte)."""
+    cells = TextBytes(arrow)
+    nonempty = np.flatnonzero(cells.length > 0)
+    first = cells.data[cells.start[nonempty]]
+    hits = nonempty[np.isin(first, _DANGEROUS_BYTES)]
+    if not len(hits):
+        return s
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = ["'" + v for v in arrow.take(pa.array(hits)).to_pylist()]
+    mask = np.zeros(len(s), dtype=bool)
+    mask[hits] = True
+    values = pc.replace_with_mask(arrow, pa.array(mask), pa.array(texts, type=arrow.type))
+    dtype = s.dtype if isinstance(s.dtype, pd.StringDtype) else pd.StringDtype("pyarrow", na_value=np.nan)
+    return pd.Series(pd.arrays.ArrowStringArray(values, dtype=dtype), index=s.index, name=s.name)
+
+
+_DANGEROUS_BYTES = np.frombuffer("".join(_DANGEROUS).encode("ascii"), dtype=np.uint8)
 _DANGEROUS_START = re.compile("\n[" + re.escape("".join(_DANGEROUS)) + "]")
 
 
@@ -82,13 +107,21 @@ def excel_text(value):
     sometimes carry; the replacement character keeps the cell readable and shows where they were.
     """
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        value = _illegal_characters().sub("\ufffd", value)
     return neutralise(value)
+
+
+def _illegal_characters() -> re.Pattern:
+    """openpyxl's pattern of the characters a cell refuses (openpyxl loads only for xlsx output)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
 
 
 def _cell_text(s: pd.Series) -> pd.Series:
     text = s.astype(object)
-    bad = text.map(lambda v: isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) is not None)
+    illegal = _illegal_characters()
+    bad = text.map(lambda v: isinstance(v, str) and illegal.search(v) is not None)
     return text.map(excel_text) if bad.any() else s
 
 
@@ -154,6 +187,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         return
     header = ",".join(_quoted_where_needed([str(c) for c in frame.columns]))
+    with open(path, "wb") as f:  # Arrow builds the rows as bytes when it can spell every column
+        f.write(("\ufeff" + header + "\r\n").encode("utf-8"))
+        if write_csv_bytes(frame, f):
+            return
     columns = [_csv_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
     rows = map(",".join, zip(*columns, strict=True))
     if len(columns) == 1:  # a lone empty field is written "" so the row is not a blank line
@@ -201,17 +238,23 @@ def _quoted_where_needed(cells: list[str]) -> list[str]:
     return ['"' + c.replace('"', '""') + '"' if _CSV_SPECIAL_RE.search(c) else c for c in cells]
 
 
+OUTPUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
 def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sheet: str = "Orders",
                 money_columns=()) -> Path:
-    """Write one frame as CSV (UTF-8 with BOM, for Excel) or formatted xlsx, atomically."""
+    """Write one frame as CSV (UTF-8 with BOM, for Excel), formatted xlsx or Parquet (needs
+    pyarrow), atomically."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValueError(f"--out must end in .csv or .xlsx (got {path.name})")
+    if suffix not in OUTPUT_SUFFIXES:
+        raise ValueError(f"--out must end in .csv, .xlsx or .parquet (got {path.name})")
 
     def write(tmp: Path) -> None:
         if suffix == ".csv":
             write_csv(safe_frame(frame), tmp)
+        elif suffix == ".parquet":  # data for programs, not cells for a spreadsheet: values as given
+            write_parquet(frame, tmp)
         else:
             write_sheets(tmp, {sheet: frame}, money_columns)
 

@@ -14,22 +14,27 @@ import pandas as pd
 from ..core.calendar import Calendar
 from ..core.headers import KINDS, InputFileError, header_map
 from ..core.rules import Rules
+from .arrow_csv import read_plain_csv
 
 # --- reading files --------------------------------------------------------------------------
 
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-def _header_line(path: Path, encoding: str, kind: str, headers: dict | None) -> int:
-    """Index of the first of the first 20 lines that holds at least two known headers (else 0)."""
+def _header_line(path: Path, encoding: str, kind: str, headers: dict | None) -> tuple[int, list[str]]:
+    """Index and cells of the first of the first 20 lines that holds at least two known headers
+    (else line 0)."""
     import csv
     import itertools
 
+    first: list[str] = []
     with open(path, encoding=encoding, newline="") as fh:
         for i, row in enumerate(itertools.islice(csv.reader(fh), 20)):
+            if i == 0:
+                first = row
             if len(header_map(row, kind, headers)) >= 2:
-                return i
-    return 0
+                return i, row
+    return 0, first
 
 
 def _read_csv(path: Path, encoding: str | None, kind: str, headers: dict | None) -> pd.DataFrame:
@@ -37,7 +42,9 @@ def _read_csv(path: Path, encoding: str | None, kind: str, headers: dict | None)
     last = None
     for enc in encodings:
         try:
-            skip = _header_line(path, enc, kind, headers)
+            skip, header = _header_line(path, enc, kind, headers)
+            if skip == 0 and (frame := read_plain_csv(path, enc, header)) is not None:
+                return frame  # Arrow's reader; anything it does not handle goes to pandas'
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, skiprows=skip)
         except UnicodeDecodeError as exc:
             last = exc
