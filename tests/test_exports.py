@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from xlcompliance.io import arrow_csv
 from xlcompliance.io.outputs import neutralise, safe_frame, write_csv

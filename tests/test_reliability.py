@@ -31,6 +31,8 @@ from xlcompliance.cli import main
 from xlcompliance.io.sample import SAMPLE_AS_OF, generate_orders, sample_path
 from xlcompliance.io.targets import OutputExistsError, atomic_write
 
+pytestmark = pytest.mark.usefixtures("csv_engine")  # every test on both CSV paths
+
 AS_OF = f"{SAMPLE_AS_OF:%Y-%m-%d %H:%M}"
 SLOTS = {  # the input files each command reads, orders first
     "assess": ("orders", "penalties", "holidays"),

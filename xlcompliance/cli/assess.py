@@ -14,6 +14,7 @@ from .common import (
     format_summary,
     sample_path,
 )
+from .progress import Progress
 
 
 def register(sub) -> None:
@@ -43,11 +44,18 @@ def run(args) -> int:
         if Path(args.out).suffix.lower() not in (".csv", ".xlsx", ".parquet"):
             raise ValueError(f"--out must end in .csv, .xlsx or .parquet (got {Path(args.out).name})")
         check_output(args.out, force=args.force, inputs=inputs)
-    orders = ctx.read(orders_path, "orders")
-    penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
-
-    assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
-    summary = monthly_summary(assessed, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
+    progress = Progress(["reading", "assessing", "summarising"] + (["writing"] if args.out else []))
+    with progress:
+        progress.stage(f"reading {orders_path.name}")
+        orders = ctx.read(orders_path, "orders")
+        penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
+        progress.stage(f"assessing {len(orders):,} orders")
+        assessed = assess(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+        progress.stage("monthly summary")
+        summary = monthly_summary(assessed, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
+        if args.out:
+            progress.stage(f"writing {Path(args.out).name}")
+            written = write_table(assessed, args.out, force=args.force, inputs=[p for p in inputs if p])
 
     source = "bundled sample" if using_sample else orders_path.name
     counts = assessed["status"].value_counts()
@@ -61,6 +69,5 @@ def run(args) -> int:
     print()
     print(format_summary(summary))
     if args.out:
-        written = write_table(assessed, args.out, force=args.force, inputs=[p for p in inputs if p])
         print(f"\nwrote {written}")
     return 0

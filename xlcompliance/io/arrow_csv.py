@@ -3,8 +3,8 @@ as bytes built column by column in Arrow, byte-identical to :func:`.outputs.writ
 
 Both are fast paths with the same results as the pandas / Python paths they stand in for, and
 both step aside (return None or False) for what they do not handle: pyarrow absent, a title row
-above the header, another encoding than UTF-8, blank or repeated header names, ragged rows, a
-single column, or a column of values they cannot spell exactly as ``str()`` does.
+above the header, another encoding than UTF-8, blank or repeated header names, a single column,
+ragged rows, or a column of values they cannot spell exactly as ``str()`` does.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def read_plain_csv(path: Path, encoding: str, header: list[str]) -> pd.DataFrame
     when this file needs the pandas reader (see the module docstring)."""
     if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf8") or not available():
         return None
-    if not header or any(not name for name in header) or len(set(header)) != len(header):
-        return None  # pandas names these "Unnamed: i" / "name.1"
+    if len(header) < 2 or any(not name for name in header) or len(set(header)) != len(header):
+        return None  # pandas names these "Unnamed: i" / "name.1"; it skips a one-column file's space-only lines
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
