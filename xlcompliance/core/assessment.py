@@ -103,7 +103,7 @@ def assess(
     fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz)
     cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz)
 
-    ordering = np.full(n, None, dtype=object)
+    ordering = np.empty(n, dtype=object)  # all None
     have_paid = ~np.isnat(paid)
     for values, name in ((listed, "listed_at"), (fulfilled, "fulfilled_at"), (cancelled, "cancelled_at")):
         known = have_paid & ~np.isnat(values)
@@ -113,7 +113,7 @@ def assess(
             msg = f"{name} {pd.Timestamp(values[i])} is {word} paid_at {pd.Timestamp(paid[i])}"
             ordering[i] = msg if ordering[i] is None else f"{ordering[i]}; {msg}"
     duplicates = (
-        duplicate_errors(cols["order_id"]) if "order_id" in cols else np.full(n, None, dtype=object)
+        duplicate_errors(cols["order_id"]) if "order_id" in cols else np.empty(n, dtype=object)
     )
     error = first_errors(
         e_paid, e_channel, e_method, e_listed, e_sales, e_fulfilled, e_cancelled, ordering, duplicates

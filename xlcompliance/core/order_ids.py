@@ -21,7 +21,7 @@ _BLANK_HASH = hash("")
 def duplicate_errors(ids: pd.Series) -> np.ndarray:
     """Per-row message for each row whose id repeats an earlier row's (None elsewhere)."""
     n = len(ids)
-    errors = np.full(n, None, dtype=object)
+    errors = np.empty(n, dtype=object)  # all None
     arrow = arrow_text(ids)
     groups = None if arrow is None else digit_keys(TextBytes(arrow))
     if groups is not None:  # exact keys: a shared key is a repeated id
