@@ -47,7 +47,7 @@ class TextBytes:
             zero_copy_only=False)
         self.length[~self.valid] = 0
         self.data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-        self._words = None
+        self._padded = None
 
     def fixed(self, width: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
         """Rows (of ``rows``, default all) whose cell is exactly ``width`` bytes, and their bytes
@@ -61,15 +61,25 @@ class TextBytes:
         """The 8 bytes from byte ``at`` of each row's cell (``at`` may be negative or per row) as
         little-endian uint64: byte k of the cell is bits 8k.. of the word. Bytes outside the
         whole buffer read as 0; the caller masks bytes outside the cell."""
-        if self._words is None:
-            padded = np.zeros(len(self.data) + 16, dtype=np.uint8)
-            padded[8:-8] = self.data
-            self._words = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
-        return self._words[self.start[rows] + 8 + at]
+        at = self.start[rows] + at
+        if len(at) and (at.min() < 0 or at.max() > len(self.data) - 8):
+            if self._padded is None:  # a copy with 8 zero bytes either side, made only when needed
+                padded = np.zeros(len(self.data) + 16, dtype=np.uint8)
+                padded[8:-8] = self.data
+                self._padded = _words(padded)
+            return self._padded[at + 8]
+        return _words(self.data)[at]
 
     def blank(self) -> np.ndarray:
         """Missing or empty cells (cells of spaces only are not looked at here)."""
         return ~self.valid | (self.length == 0)
+
+
+def _words(data: np.ndarray) -> np.ndarray:
+    """Every 8-byte window of ``data`` as a little-endian uint64 (a view: one byte apart)."""
+    if len(data) < 8:
+        return np.zeros(0, dtype="<u8")
+    return np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
 
 
 _ZERO = ord("0")

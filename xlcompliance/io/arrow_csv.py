@@ -55,7 +55,8 @@ def read_plain_csv(path: Path, encoding: str, header: list[str]) -> pd.DataFrame
 # --- writing --------------------------------------------------------------------------------
 
 _ROWS_PER_CHUNK = 1 << 16
-_SPECIAL = np.frombuffer(b',"\r\n', dtype=np.uint8)
+_SPECIAL = np.zeros(256, dtype=bool)  # bytes that make a cell need quotes
+_SPECIAL[list(b',"\r\n')] = True
 
 
 def write_csv_bytes(frame: pd.DataFrame, f) -> bool:
@@ -136,7 +137,7 @@ def _quoted(arr):
     cells = TextBytes(arr)
     first, last = (int(cells.start[0]), int(cells.start[-1] + cells.length[-1])) if cells.n else (0, 0)
     body = cells.data[first:last]
-    hits = np.flatnonzero(np.isin(body, _SPECIAL)) + first
+    hits = np.flatnonzero(_SPECIAL[body]) + first
     if not len(hits):
         return arr
     rows = np.unique(np.searchsorted(cells.start, hits, side="right") - 1)

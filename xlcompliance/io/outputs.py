@@ -78,7 +78,7 @@ def _neutralised_arrow(s: pd.Series, arrow) -> pd.Series:
     cells = TextBytes(arrow)
     nonempty = np.flatnonzero(cells.length > 0)
     first = cells.data[cells.start[nonempty]]
-    hits = nonempty[np.isin(first, _DANGEROUS_BYTES)]
+    hits = nonempty[_DANGEROUS_BYTES[first]]
     if not len(hits):
         return s
     import pyarrow as pa
@@ -92,7 +92,8 @@ def _neutralised_arrow(s: pd.Series, arrow) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(values, dtype=dtype), index=s.index, name=s.name)
 
 
-_DANGEROUS_BYTES = np.frombuffer("".join(_DANGEROUS).encode("ascii"), dtype=np.uint8)
+_DANGEROUS_BYTES = np.zeros(256, dtype=bool)  # first bytes that make a spreadsheet run a cell
+_DANGEROUS_BYTES[list("".join(_DANGEROUS).encode("ascii"))] = True
 _DANGEROUS_START = re.compile("\n[" + re.escape("".join(_DANGEROUS)) + "]")
 
 
