@@ -15,7 +15,6 @@ Cases whose module is not importable yet print "not available".
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import gc
 import importlib
@@ -44,6 +43,7 @@ AS_OF = "2024-07-01 10:00"
 SIZES = (10_000, 100_000, 1_000_000)
 ASSESS_REPEATS = 7  # the headline case: enough calls for a meaningful median
 LOOP_SAMPLE = 2_000  # rows timed for the per-row loops; their cost is scaled to the full size
+MINIMAL_LOOP_SAMPLE = 100_000  # the minimal loop is fast enough to time on more rows
 EXCEL_ROWS = 100_000
 WORKBOOK_ROWS = 10_000
 RECONCILE_ORDERS, RECONCILE_PENALTIES = 1_000_000, 50_000
@@ -134,6 +134,22 @@ def scalar_loop(frame: pd.DataFrame, calendar) -> list:
         else:
             out.append(jit_deadline(paid, method if isinstance(method, str) else "pickup", listed, sales,
                                     calendar=calendar))
+    return out
+
+
+def minimal_loop(paid) -> list:
+    """The least a user writes for POP alone, over the column as pandas hands it out (Timestamps):
+    48 hours as two days, walked day by day, skipping Sundays (no holidays, no rule sets, no
+    JIT, no checks). The anchor for "≥ 30× a loop"."""
+    one_day = pd.Timedelta(days=1)
+    out = []
+    for moment in paid:
+        left = 2
+        while left:
+            moment += one_day
+            if moment.weekday() != 6:
+                left -= 1
+        out.append(moment)
     return out
 
 
@@ -283,6 +299,10 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         secs, _ = measure(lambda s=sample: scalar_loop(s, calendar), repeats=1, memory=False)
         results.append(Result("per-row loop, scalar rules (scaled)", n, secs[0] * n / len(sample), None,
                               f"{len(sample):,} rows timed"))
+        minimal = frame["paid_at"].iloc[:min(n, MINIMAL_LOOP_SAMPLE)]
+        secs, _ = measure(lambda m=minimal: minimal_loop(m), repeats=1 if quick else 3, memory=False)
+        results.append(Result("minimal loop: POP day walk skipping Sundays (scaled)", n, secs[0] * n / len(minimal),
+                              None, f"{len(minimal):,} rows timed"))
         secs, _ = measure(lambda s=sample: pandas_apply(s, rules, calendar), repeats=1, memory=False)
         results.append(Result("pandas apply + CustomBusinessDay (scaled)", n, secs[0] * n / len(sample), None,
                               f"{len(sample):,} rows timed"))
@@ -312,9 +332,7 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
 
     cli_n = min(CLI_ROWS, max(sizes))
     log(f"command line on {cli_n:,} rows")
-    secs, peak = cli_case(frame_of(cli_n), quick)
-    results.append(Result("CLI: `xlcompliance assess` CSV file → CSV file", cli_n, secs, peak,
-                          "read, assess, guard, write; in-process (start-up ≈ 1 s more)"))
+    results.extend(cli_cases(frame_of(cli_n), quick))
 
     read_n = min(READ_ROWS, max(sizes))
     log(f"reading {read_n:,} orders from CSV and xlsx")
@@ -369,20 +387,59 @@ def read_cases(frame: pd.DataFrame, quick: bool) -> list[Result]:
     ]
 
 
-def cli_case(frame: pd.DataFrame, quick: bool):
-    """What a seller runs on an export: read the CSV, assess, neutralise, write the CSV."""
-    from xlcompliance.cli import main as cli_main
+# A child interpreter that runs one command and reports its own peak resident memory on stderr.
+_CHILD = """
+import atexit, runpy, sys
+def peak():  # VmHWM: this process's own high-water mark (ru_maxrss would carry the parent's over exec)
+    hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+    print("PEAK_RSS_KIB", hwm, file=sys.stderr)
+atexit.register(peak)
+code = sys.argv.pop(1)
+if code == "cli":
+    sys.argv[0] = "xlcompliance"
+    runpy.run_module("xlcompliance.cli", run_name="__main__")
+else:
+    exec(code)
+"""
+PLAIN_PANDAS = "import sys, pandas as pd; pd.read_csv(sys.argv[1]).to_csv(sys.argv[2], index=False)"
 
+
+def run_child(args: list[str], repeats: int) -> tuple[tuple[float, float], int]:
+    """(best, median) wall time of a fresh interpreter running ``args`` (start-up included), and
+    its peak resident memory in bytes."""
+    import subprocess
+
+    times, peak = [], 0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True)
+        times.append(time.perf_counter() - t)
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr[-2000:])
+        peak = max(peak, int(proc.stderr.rsplit("PEAK_RSS_KIB", 1)[1].split()[0]) * 1024)
+    return (min(times), statistics.median(times)), peak
+
+
+def cli_cases(frame: pd.DataFrame, quick: bool) -> list[Result]:
+    """What a seller runs on an export, as a real process from the shell (start-up included):
+    read the CSV, assess, summarise, neutralise, write CSV or Parquet; beside it, the plain
+    pandas round trip ``pd.read_csv(f).to_csv(g)`` of the same file, the anchor."""
+    repeats = 1 if quick else 3
+    n = len(frame)
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
-        source, target = Path(tmp) / "orders.csv", Path(tmp) / "assessed.csv"
+        source = Path(tmp) / "orders.csv"
         frame.to_csv(source, index=False, date_format="%Y-%m-%d %H:%M:%S")
-        argv = ["assess", str(source), "--as-of", AS_OF, "--out", str(target), "--force"]
-
-        def run_cli():
-            with contextlib.redirect_stdout(io.StringIO()):
-                assert cli_main(argv) == 0
-
-        return measure(run_cli, repeats=1 if quick else 2, memory=False)
+        size = f"{source.stat().st_size / 2**20:.0f} MiB CSV"
+        plain, peak = run_child([PLAIN_PANDAS, str(source), str(Path(tmp) / "plain.csv")], repeats)
+        out.append(Result("anchor: plain pandas read_csv + to_csv, same file (process)", n, plain, peak, size))
+        for suffix in ("csv", "parquet"):
+            target = Path(tmp) / f"assessed.{suffix}"
+            argv = ["cli", "assess", str(source), "--as-of", AS_OF, "--out", str(target), "--force"]
+            secs, peak = run_child(argv, repeats)
+            ratio = f"{secs[0] / plain[0]:.2f}× the anchor (median {secs[1] / plain[1]:.2f}×)"
+            out.append(Result(f"CLI: `xlcompliance assess` CSV → {suffix.upper()} (process)", n, secs, peak, ratio))
+    return out
 
 
 def penalty_ledger(assessed: pd.DataFrame, count: int) -> pd.DataFrame:
@@ -421,23 +478,27 @@ def _fmt_rate(rows: int, secs: float | None) -> str:
 def table(results: list[Result]) -> str:
     floor = {r.rows: r.seconds for r in results if r.case.startswith("numpy floor")}
     loop = {r.rows: r.seconds for r in results if r.case.startswith("per-row loop")}
+    minimal = {r.rows: r.seconds for r in results if r.case.startswith("minimal loop")}
     lines = [
-        "| case | rows | wall s | median s | rows/s | peak MiB | × numpy floor | loop ÷ this | note |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| case | rows | wall s | median s | rows/s | peak MiB | × numpy floor | loop ÷ this | minimal loop ÷ this "
+        "| note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         if r.seconds is None:
-            lines.append(f"| {r.case} | {r.rows:,} | | | | | | | {r.note} |")
+            lines.append(f"| {r.case} | {r.rows:,} | | | | | | | | {r.note} |")
             continue
         peak = "" if r.peak is None else f"{r.peak / 2**20:,.0f}"
         f = floor.get(r.rows)
         lp = loop.get(r.rows)
         vs_floor = f"{r.seconds / f:,.1f}" if f and not r.case.startswith("numpy floor") else ""
         vs_loop = f"{lp / r.seconds:,.0f}" if lp and not r.case.startswith("per-row loop") else ""
+        mn = minimal.get(r.rows)
+        vs_minimal = f"{mn / r.seconds:,.1f}" if mn and "loop" not in r.case else ""
         lines.append(
             f"| {r.case} | {r.rows:,} | {r.seconds:.3f} | {'' if r.median is None else f'{r.median:.3f}'} "
             f"| {_fmt_rate(r.rows, r.seconds)} | {peak} "
-            f"| {vs_floor} | {vs_loop} | {r.note} |"
+            f"| {vs_floor} | {vs_loop} | {vs_minimal} | {r.note} |"
         )
     return "\n".join(lines)
 
@@ -460,6 +521,36 @@ def growth(results: list[Result]) -> str:
     return "\n".join(out)
 
 
+def targets(results: list[Result]) -> str:
+    """The task's ratios at the largest size measured: each against its anchor."""
+    largest = max(r.rows for r in results if r.seconds)
+    at = {r.case: r for r in results if r.seconds and r.rows == largest}
+
+    def find(prefix):
+        return next((r for case, r in at.items() if case.startswith(prefix)), None)
+
+    lines = []
+    typed, text = find("assess (typed"), find("assess (string")
+    minimal, anchor = find("minimal loop"), find("anchor: plain pandas")
+    if typed:
+        lines.append(f"- assess {largest:,} typed rows: {typed.seconds:.3f} s best, {typed.median:.3f} s median")
+    if typed and minimal:
+        lines.append(f"- minimal loop ÷ assess: {minimal.seconds / typed.seconds:.1f}× (best), "
+                     f"{minimal.seconds / typed.median:.1f}× (median)")
+    if typed and text:
+        lines.append(f"- assess of CSV-text columns ÷ typed: {text.seconds / typed.seconds:.2f}× (best), "
+                     f"{text.median / typed.median:.2f}× (median)")
+    for suffix in ("CSV", "PARQUET"):
+        cli = find(f"CLI: `xlcompliance assess` CSV → {suffix}")
+        if cli and anchor:
+            lines.append(f"- CLI CSV → {suffix.lower()} ÷ plain pandas round trip: {cli.seconds / anchor.seconds:.2f}× "
+                         f"(best), {cli.median / anchor.median:.2f}× (median); peak RSS {cli.peak / 2**20:,.0f} MiB")
+    peaks = [r.peak for r in at.values() if r.peak]
+    if peaks:
+        lines.append(f"- largest peak at {largest:,} rows: {max(peaks) / 2**20:,.0f} MiB")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="comma-separated row counts")
@@ -472,6 +563,8 @@ def main(argv=None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(header)
     print(table(results))
+    print("\nAgainst the targets:")
+    print(targets(results))
     print("\nGrowth (time ∝ rows^b):")
     print(growth(results))
     print(

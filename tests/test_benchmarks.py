@@ -10,8 +10,9 @@ CASES = (
     "deadline kernels (deadlines_from_codes)", "numpy floor", "per-row loop, scalar rules (scaled)",
     "pandas apply + CustomBusinessDay (scaled)", "Excel POP_DEADLINE column (datetimes)",
     "Excel JIT_ARRIVAL column (serials)", "Excel SHOP_ONTIME_RATE table", "workbook generation (write_workbook)",
-    "reconcile (+", "CLI: `xlcompliance assess` CSV file → CSV file", "read_table: CSV export",
-    "read_table: xlsx export (python-calamine)",
+    "reconcile (+", "CLI: `xlcompliance assess` CSV → CSV (process)", "CLI: `xlcompliance assess` CSV → PARQUET (process)",
+    "anchor: plain pandas read_csv + to_csv", "minimal loop: POP day walk skipping Sundays (scaled)",
+    "read_table: CSV export", "read_table: xlsx export (python-calamine)",
 )
 
 
@@ -28,3 +29,4 @@ def test_quick_run_reports_every_case(capsys):
         assert hits, case
         assert all("not available" not in r for r in hits), hits
     assert "exponent 300 → 600" in out
+    assert "CLI CSV → csv ÷ plain pandas round trip" in out and "minimal loop ÷ assess" in out

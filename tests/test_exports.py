@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xlcompliance.io import arrow_csv
 from xlcompliance.io.outputs import neutralise, safe_frame, write_csv
 
 SETTINGS = settings(max_examples=120, deadline=None,
@@ -24,7 +26,7 @@ text = st.text(alphabet=st.sampled_from(list('ab =+-@\t\r\n,"é中\x00;')), max_
 def frames(draw):
     n = draw(st.integers(0, 12))
     column_kinds = draw(st.lists(st.sampled_from(["str", "object", "float", "Int64", "boolean", "datetime",
-                                                  "category"]), min_size=1, max_size=5))
+                                                  "category", "int64", "bool"]), min_size=1, max_size=5))
     data = {}
     for i, kind in enumerate(column_kinds):
         name = draw(text) + f"#{i}"
@@ -38,6 +40,10 @@ def frames(draw):
         elif kind == "Int64":
             data[name] = pd.array(draw(st.lists(st.integers(-10**12, 10**12) | st.none(), min_size=n, max_size=n)),
                                   dtype="Int64")
+        elif kind == "int64":
+            data[name] = np.array(draw(st.lists(st.integers(-2**63, 2**63 - 1), min_size=n, max_size=n)), dtype=np.int64)
+        elif kind == "bool":
+            data[name] = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
         elif kind == "boolean":
             data[name] = pd.array(draw(st.lists(st.booleans() | st.none(), min_size=n, max_size=n)), dtype="boolean")
         else:
@@ -47,9 +53,19 @@ def frames(draw):
     return pd.DataFrame(data)
 
 
+@pytest.fixture(params=["arrow", "python"])
+def writer(request, monkeypatch):
+    """Both CSV writers: Arrow's bytes (when pyarrow is installed) and the Python join."""
+    if request.param == "arrow" and not arrow_csv.available():
+        pytest.skip("pyarrow is not installed")
+    if request.param == "python":
+        monkeypatch.setattr(arrow_csv, "available", lambda: False)
+    return request.param
+
+
 @SETTINGS
 @given(frame=frames())
-def test_csv_is_what_the_csv_module_writes(frame, tmp_path):
+def test_csv_is_what_the_csv_module_writes(frame, tmp_path, writer):
     slow = frame.copy()
     for col in slow.columns:
         if pd.api.types.is_datetime64_any_dtype(slow[col].dtype):
@@ -61,7 +77,7 @@ def test_csv_is_what_the_csv_module_writes(frame, tmp_path):
 
 @SETTINGS
 @given(frame=frames())
-def test_every_text_cell_is_neutralised_as_one_cell_would_be(frame):
+def test_every_text_cell_is_neutralised_as_one_cell_would_be(frame, writer):
     safe = safe_frame(frame)
     assert list(safe.columns) == [neutralise(str(c)) for c in frame.columns]
     for before, after in zip(frame.columns, safe.columns, strict=True):
@@ -74,3 +90,21 @@ def test_the_input_frame_is_not_modified():
     frame = pd.DataFrame({"a": pd.Series(["=1", "x"], dtype="str")})
     safe_frame(frame)
     assert frame["a"].tolist() == ["=1", "x"]
+
+
+def test_parquet_keeps_every_value_and_type(tmp_path):
+    pytest.importorskip("pyarrow")
+    import xlcompliance as xlc
+    from xlcompliance.io.outputs import write_table
+
+    orders = xlc.sample().orders
+    assessed = xlc.assess(orders, as_of="2024-07-01 10:00")
+    assessed.loc[0, "shop"] = "=HYPERLINK(1)"  # data for programs: kept as given, no apostrophe
+    path = write_table(assessed, tmp_path / "assessed.parquet")
+    back = pd.read_parquet(path)
+    assert list(back.columns) == list(assessed.columns)
+    pd.testing.assert_frame_equal(back.drop(columns="error"), assessed.drop(columns="error"),
+                                  check_dtype=False, check_categorical=False)
+    assert [None if pd.isna(v) else v for v in back["error"]] == list(assessed["error"])  # text or missing
+    assert back["deadline"].dtype == assessed["deadline"].dtype and back["eligible"].dtype == "boolean"
+    assert back.loc[0, "shop"] == "=HYPERLINK(1)"

@@ -89,3 +89,21 @@ def test_the_input_is_not_modified():
     before = ids.copy()
     duplicate_errors(ids)
     pd.testing.assert_series_equal(ids, before)
+
+
+# Digit ids as real exports spell them, with leading zeros, padding, blanks and lengths around
+# the 8- and 16-digit word boundaries: the Arrow byte path (plain digits) and its fallback.
+digit_ids = st.text(alphabet=st.sampled_from(list("0179")), min_size=0, max_size=18) | st.sampled_from(
+    ["", " 7", "7 ", "007", "7", "12345678", "012345678", "1234567890123456", "01234567890123456"])
+
+
+@SETTINGS
+@given(values=st.lists(digit_ids | st.none(), max_size=40), chunks=st.integers(1, 3))
+def test_arrow_digit_ids_match_the_literal_reference(values, chunks):
+    pa = pytest.importorskip("pyarrow")
+    parts = [values[i::chunks] for i in range(chunks)]
+    ordered = [v for part in parts for v in part]
+    chunked = pa.chunked_array([pa.array(part, type=pa.large_string()) for part in parts], type=pa.large_string())
+    for series in (pd.Series(ordered, dtype="str"), pd.Series(pd.arrays.ArrowStringArray(chunked)),
+                   pd.Series(ordered, dtype=pd.ArrowDtype(pa.string()))):
+        assert list(duplicate_errors(series)) == literal(ordered)

@@ -31,6 +31,8 @@ from xlcompliance.cli import main
 from xlcompliance.io.sample import SAMPLE_AS_OF, generate_orders, sample_path
 from xlcompliance.io.targets import OutputExistsError, atomic_write
 
+pytestmark = pytest.mark.usefixtures("csv_engine")  # every test on both CSV paths
+
 AS_OF = f"{SAMPLE_AS_OF:%Y-%m-%d %H:%M}"
 SLOTS = {  # the input files each command reads, orders first
     "assess": ("orders", "penalties", "holidays"),
@@ -427,7 +429,7 @@ def test_never_writes_over_an_input_even_with_force(good, tmp_path, writer, how)
 def test_output_path_problems_are_one_line(good, tmp_path):
     (tmp_path / "folder.xlsx").mkdir()
     cases = [
-        (("assess", "out.txt"), "--out must end in .csv or .xlsx (got out.txt)"),
+        (("assess", "out.txt"), "--out must end in .csv, .xlsx or .parquet (got out.txt)"),
         (("reconcile", "report.csv"), "--out must end in .xlsx (got report.csv)"),
         (("workbook", "seller.csv"), "--out must end in .xlsx (got seller.csv)"),
         (("assess", "folder.xlsx"), "is a folder"),

@@ -13,6 +13,8 @@ import pytest
 import xlcompliance as xlc
 from xlcompliance.cli import main
 
+pytestmark = pytest.mark.usefixtures("csv_engine")  # every test on both CSV paths
+
 CHINESE_EXPORT = (
     "订单号,店铺名称,模式,发货方式,付款时间,首次上架时间,上月销量,上网时间,揽收时间,取消时间\n"
     "1001,甲店,POP,,2024/04/19 10:00,2024/04/01,,2024/04/22 09:00,,\n"

@@ -18,6 +18,7 @@ from .common import (
     row_error_summary,
     sample_path,
 )
+from .progress import Progress
 
 
 def register(sub) -> None:
@@ -59,14 +60,30 @@ def run(args) -> int:
     inputs = [orders_path, penalties_path, args.holidays, *ctx.export_paths()]
     if args.out:  # refuse before the work, not after it
         check_output(args.out, suffixes=TABLE_SUFFIXES, force=args.force, inputs=inputs)
-    orders = ctx.read(orders_path, "orders")
-    penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
-
-    result = assess_orders(orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
-                           dayfirst=args.dayfirst, **ctx.export_inputs())
-    assessed = result.frame
-    refuse_if_every_row_failed(assessed, args.dayfirst)
-    summary = monthly_summary(result, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
+    progress = Progress(["reading", "assessing", "summarising"] + (["writing"] if args.out else []))
+    with progress:
+        progress.stage(f"reading {orders_path.name}")
+        orders = ctx.read(orders_path, "orders")
+        penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
+        progress.stage(f"assessing {len(orders):,} orders")
+        result = assess_orders(
+            orders, as_of=ctx.as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
+            dayfirst=args.dayfirst, **ctx.export_inputs(),
+        )
+        assessed = result.frame
+        refuse_if_every_row_failed(assessed, args.dayfirst)
+        progress.stage("monthly summary")
+        summary = monthly_summary(result, penalties, as_of=ctx.as_of, rules=ctx.rules, headers=ctx.headers)
+        if args.out:
+            progress.stage(f"writing {Path(args.out).name}")
+            inputs = [p for p in inputs if p]
+            if Path(args.out).suffix.lower() == ".xlsx":
+                written = write_table(
+                    typed_orders(result), args.out, force=args.force, inputs=inputs,
+                    money_columns=("penalties", "refund_due"), extra_sheets={"Summary": summary},
+                )
+            else:
+                written = write_table(assessed, args.out, force=args.force, inputs=inputs)
 
     source = "bundled sample" if using_sample else orders_path.name
     counts = assessed["status"].value_counts()
@@ -86,13 +103,5 @@ def run(args) -> int:
     print()
     print(format_summary(summary))
     if args.out:
-        if Path(args.out).suffix.lower() == ".xlsx":
-            written = write_table(
-                typed_orders(assessed, ctx.rules, ctx.headers), args.out, force=args.force,
-                inputs=[p for p in inputs if p], money_columns=("penalties", "refund_due"),
-                extra_sheets={"Summary": summary},
-            )
-        else:
-            written = write_table(assessed, args.out, force=args.force, inputs=[p for p in inputs if p])
         print(f"\nwrote {written}")
     return 0

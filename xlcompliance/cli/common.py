@@ -95,7 +95,7 @@ def refuse_if_every_row_failed(assessed: pd.DataFrame, dayfirst: bool) -> None:
 
 
 def add_output_options(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--out", metavar="FILE", help=f"write {what} here (.xlsx or .csv)")
+    p.add_argument("--out", metavar="FILE", help=f"write {what} here (.xlsx, .csv or .parquet)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 
 

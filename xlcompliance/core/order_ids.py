@@ -3,7 +3,9 @@
 Ids compare as text without surrounding spaces; blank ids are not compared. Each row's id text is
 keyed by Python's string hash (cached on the ``str``), so the usual case, no repeats, costs one
 hash pass and one sort of integers. Only rows whose hashes are shared are compared as text, so a
-hash collision can never be reported as a repeat.
+hash collision can never be reported as a repeat. Arrow-backed text of plain digits (what order
+ids are in real exports) skips Python strings altogether: ids of one length are keyed exactly by
+their digits, read from the bytes.
 """
 
 from __future__ import annotations
@@ -11,13 +13,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .arrowtext import TextBytes, arrow_text, digit_keys
+
 _BLANK_HASH = hash("")
 
 
 def duplicate_errors(ids: pd.Series) -> np.ndarray:
     """Per-row message for each row whose id repeats an earlier row's (None elsewhere)."""
     n = len(ids)
-    errors = np.full(n, None, dtype=object)
+    errors = np.empty(n, dtype=object)  # all None
+    arrow = arrow_text(ids)
+    groups = None if arrow is None else digit_keys(TextBytes(arrow))
+    if groups is not None:  # exact keys: a shared key is a repeated id
+        repeated = []
+        for rows, keys in groups:
+            shared = _shared_keys(keys)
+            if len(shared):
+                repeated.append(rows[np.isin(keys, shared)])
+        if repeated:
+            rows = np.sort(np.concatenate(repeated))
+            _report_repeats(errors, rows, arrow.take(rows).to_pylist())
+        return errors
     texts = _raw_texts(ids)
     keys = np.fromiter(map(hash, map(str.strip, texts)), dtype=np.int64, count=n)
     maybe_blank = np.flatnonzero(keys == _BLANK_HASH)
@@ -27,10 +43,16 @@ def duplicate_errors(ids: pd.Series) -> np.ndarray:
     shared = _shared_keys(keys[compared])
     if not len(shared):
         return errors
+    rows = np.flatnonzero(compared & np.isin(keys, shared))
+    _report_repeats(errors, rows, [texts[i].strip() for i in rows])
+    return errors
+
+
+def _report_repeats(errors: np.ndarray, rows: np.ndarray, texts: list[str]) -> None:
+    """In place: each of ``rows`` (ascending) whose id text was seen in an earlier one."""
     first_row: dict[str, int] = {}
-    for i in np.flatnonzero(compared & np.isin(keys, shared)):
-        text = texts[i].strip()
-        first = first_row.setdefault(text, int(i))
+    for i, text in zip(rows.tolist(), texts, strict=True):
+        first = first_row.setdefault(text, i)
         if first != i:
             errors[i] = repeat_message(text, first)
     return errors

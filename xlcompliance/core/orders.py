@@ -48,7 +48,8 @@ class Orders:
     Attributes:
         frame: the table as given (never modified).
         columns: the raw column behind each canonical field the table has.
-        headers_used: every header of ``frame`` read as an order field (the others are extra).
+        header_names: per canonical field, the headers of ``frame`` read for it (the others are
+            extra columns).
         channel, method: int8 codes into ``CHANNELS`` / ``METHODS`` (``BLANK``/``UNKNOWN`` else).
         paid_at, listed_at, fulfilled_at, cancelled_at: ``datetime64[us]`` (NaT = blank or bad).
         last_month_sales: float (NaN = unknown or bad).
@@ -63,7 +64,7 @@ class Orders:
 
     frame: pd.DataFrame
     columns: dict[str, pd.Series]
-    headers_used: frozenset
+    header_names: dict[str, list]
     channel: np.ndarray
     method: np.ndarray
     paid_at: np.ndarray
@@ -78,6 +79,11 @@ class Orders:
 
     def __len__(self) -> int:
         return len(self.paid_at)
+
+    @property
+    def headers_used(self) -> frozenset:
+        """Every header of ``frame`` read as an order field."""
+        return frozenset(c for names in self.header_names.values() for c in names)
 
     def raw(self, name: str) -> pd.Series | None:
         """The raw column of a canonical field (positional index), or None when the table lacks it."""
@@ -163,7 +169,6 @@ def parse_orders(
             "file: channel='POP' or 'JIT' (command line: --channel POP|JIT)"
         )
     columns = {k: v.reset_index(drop=True) for k, v in canonical_series(frame, "orders", headers).items()}
-    used = frozenset(c for names in found.values() for c in names)
     n = len(frame)
     if channel is not None:
         whole = pd.Series([channel] * n, dtype=object)
@@ -209,7 +214,7 @@ def parse_orders(
     return Orders(
         frame=frame,
         columns=columns,
-        headers_used=used,
+        header_names=found,
         channel=codes,
         method=method,
         paid_at=paid,

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from ..core.arrowtext import TextBytes, arrow_text
+from ..core.assessment import Assessed
+from ..core.orders import DATETIME_FIELDS
+from .arrow_csv import write_csv_bytes, write_parquet
 from .targets import atomic_write
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"  # how every workbook we write shows a date-time
-TABLE_SUFFIXES = (".csv", ".xlsx")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")  # what write_table makes
 
 
 def neutralise(value):
@@ -52,6 +55,9 @@ def _neutralised(s: pd.Series) -> pd.Series:
     A text column is first searched as one joined string (each cell starts right after a
     newline), so a column with no dangerous first character costs one join and one C scan.
     """
+    arrow = arrow_text(s)
+    if arrow is not None:  # Arrow-backed text: each cell's first byte, read from the buffer
+        return _neutralised_arrow(s, arrow)
     if isinstance(s.dtype, pd.StringDtype):  # every value is text or missing
         text = s.to_numpy(dtype=object, na_value="")
         if not _DANGEROUS_START.search("\n" + "\n".join(text)):
@@ -69,6 +75,28 @@ def _neutralised(s: pd.Series) -> pd.Series:
     return pd.Series(values, index=s.index, dtype=object, name=s.name)
 
 
+def _neutralised_arrow(s: pd.Series, arrow) -> pd.Series:
+    """:func:`_neutralised` of Arrow-backed text: cells whose first byte is dangerous get the
+    apostrophe (every dangerous start is one ASCII byte)."""
+    cells = TextBytes(arrow)
+    nonempty = np.flatnonzero(cells.length > 0)
+    first = cells.data[cells.start[nonempty]]
+    hits = nonempty[_DANGEROUS_BYTES[first]]
+    if not len(hits):
+        return s
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = ["'" + v for v in arrow.take(pa.array(hits)).to_pylist()]
+    mask = np.zeros(len(s), dtype=bool)
+    mask[hits] = True
+    values = pc.replace_with_mask(arrow, pa.array(mask), pa.array(texts, type=arrow.type))
+    dtype = s.dtype if isinstance(s.dtype, pd.StringDtype) else pd.StringDtype("pyarrow", na_value=np.nan)
+    return pd.Series(pd.arrays.ArrowStringArray(values, dtype=dtype), index=s.index, name=s.name)
+
+
+_DANGEROUS_BYTES = np.zeros(256, dtype=bool)  # first bytes that make a spreadsheet run a cell
+_DANGEROUS_BYTES[list("".join(_DANGEROUS).encode("ascii"))] = True
 _DANGEROUS_START = re.compile("\n[" + re.escape("".join(_DANGEROUS)) + "]")
 
 
@@ -83,13 +111,21 @@ def excel_text(value):
     sometimes carry; the replacement character keeps the cell readable and shows where they were.
     """
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        value = _illegal_characters().sub("\ufffd", value)
     return neutralise(value)
+
+
+def _illegal_characters() -> re.Pattern:
+    """openpyxl's pattern of the characters a cell refuses (openpyxl loads only for xlsx output)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
 
 
 def _cell_text(s: pd.Series) -> pd.Series:
     text = s.astype(object)
-    bad = text.map(lambda v: isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v) is not None)
+    illegal = _illegal_characters()
+    bad = text.map(lambda v: isinstance(v, str) and illegal.search(v) is not None)
     return text.map(excel_text) if bad.any() else s
 
 
@@ -185,41 +221,37 @@ def _number_format(col: str, s: pd.Series, money_columns) -> str | None:
     return None
 
 
-def typed_orders(assessed: pd.DataFrame, rules=None, headers=None) -> pd.DataFrame:
-    """The input columns of an assessed export as real values for a workbook: dates as date-times
-    and counts as numbers where the engine reads them (text it cannot read stays as given)."""
-    from ..core.headers import header_map
-    from ..core.parsing import parse_counts, parse_datetimes
-    from ..core.rules import default_rules
-
-    rules = rules or default_rules()
+def typed_orders(result: Assessed) -> pd.DataFrame:
+    """The assessed frame with its input columns as real values for a workbook: dates as
+    date-times and counts as numbers where the order boundary read them (a value it could not read
+    stays as given). A field read from several alias columns keeps them as given."""
+    orders, assessed = result.orders, result.frame
     out = assessed.copy(deep=False)
-    for canonical, names in header_map(assessed.columns, "orders", headers).items():
-        for col in names:
-            if col in ("deadline",):
+    fields = (*DATETIME_FIELDS, "last_month_sales")
+    for canonical in fields:
+        names = orders.header_names.get(canonical, [])
+        if len(names) != 1 or names[0] == "deadline":
+            continue
+        col = names[0]
+        raw = assessed[col]
+        if pd.api.types.is_datetime64_any_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
+            continue
+        values = pd.Series(raw.astype(object).to_numpy(), dtype=object)
+        parsed, errors = getattr(orders, canonical), orders.field_errors[canonical]
+        if canonical in DATETIME_FIELDS:
+            good = pd.isna(errors) & ~np.isnat(parsed)
+            if good.all():
+                out[col] = pd.Series(parsed, index=assessed.index, dtype="datetime64[us]")
                 continue
-            raw = assessed[col]
-            if pd.api.types.is_datetime64_any_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
-                continue
-            values = pd.Series(raw.astype(object).to_numpy(), dtype=object)
-            if canonical in ("paid_at", "listed_at", "fulfilled_at", "cancelled_at"):
-                parsed, errors = parse_datetimes(values, canonical, rules.timezone)
-                good = pd.isna(errors) & ~np.isnat(parsed)
-                if good.all():
-                    out[col] = pd.Series(parsed, index=assessed.index, dtype="datetime64[us]")
-                    continue
-                cells = values.copy()
-                cells[good] = [pd.Timestamp(v) for v in parsed[good]]
-            elif canonical == "last_month_sales":
-                counts, errors = parse_counts(values, canonical)
-                good = pd.isna(errors) & ~np.isnan(counts)
-                cells = values.copy()
-                cells[good] = counts[good].astype(np.int64).tolist()
-            else:
-                continue
-            blank = values.map(lambda v: v is None or (isinstance(v, str) and not v.strip()) or v is pd.NA)
-            cells[blank.to_numpy() & ~good] = None
-            out[col] = pd.Series(cells.to_numpy(), index=assessed.index, dtype=object)
+            cells = values.copy()
+            cells[good] = [pd.Timestamp(v) for v in parsed[good]]
+        else:
+            good = pd.isna(errors) & ~np.isnan(parsed)
+            cells = values.copy()
+            cells[good] = parsed[good].astype(np.int64).tolist()
+        blank = values.map(lambda v: v is None or (isinstance(v, str) and not v.strip()) or v is pd.NA)
+        cells[blank.to_numpy() & ~good] = None
+        out[col] = pd.Series(cells.to_numpy(), index=assessed.index, dtype=object)
     return out
 
 
@@ -236,6 +268,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         return
     header = ",".join(_quoted_where_needed([str(c) for c in frame.columns]))
+    with open(path, "wb") as f:  # Arrow builds the rows as bytes when it can spell every column
+        f.write(("\ufeff" + header + "\r\n").encode("utf-8"))
+        if write_csv_bytes(frame, f):
+            return
     columns = [_csv_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
     rows = map(",".join, zip(*columns, strict=True))
     if len(columns) == 1:  # a lone empty field is written "" so the row is not a blank line
@@ -283,17 +319,21 @@ def _quoted_where_needed(cells: list[str]) -> list[str]:
     return ['"' + c.replace('"', '""') + '"' if _CSV_SPECIAL_RE.search(c) else c for c in cells]
 
 
+
+
 def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sheet: str = "Orders",
                 money_columns=(), extra_sheets: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write one frame as CSV (UTF-8 with BOM, for Excel) or formatted xlsx, atomically.
-
-    An xlsx gets ``extra_sheets`` after the main one; its bytes depend only on its content.
-    """
+    """Write one frame as CSV (UTF-8 with BOM, for Excel), formatted xlsx or Parquet (needs
+    pyarrow), atomically. An xlsx gets ``extra_sheets`` after the main one; its bytes depend only
+    on its content."""
     path = Path(path)
 
     def write(tmp: Path) -> None:
-        if path.suffix.lower() == ".csv":
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
             write_csv(safe_frame(frame), tmp)
+        elif suffix == ".parquet":  # data for programs, not cells for a spreadsheet: values as given
+            write_parquet(frame, tmp)
         else:
             from .presentation import make_deterministic
 

@@ -17,24 +17,28 @@ from ..core.calendar import Calendar
 from ..core.headers import KINDS, InputFileError, header_map
 from ..core.rules import Rules
 from . import sniffing
+from .arrow_csv import read_plain_csv
 
 # --- reading files --------------------------------------------------------------------------
 
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-def _header_line(path: Path, encoding: str, kind: str, headers: dict | None) -> tuple[int, str]:
-    """Index of the first of the first 20 lines that holds at least two known headers (else 0),
-    and the delimiter that splits it so (comma, else tab: text exports saved as .xls use tabs)."""
+def _header_line(path: Path, encoding: str, kind: str, headers: dict | None) -> tuple[int, str, list[str]]:
+    """Index, delimiter and cells of the first of the first 20 lines that holds at least two known
+    headers (comma, else tab or semicolon: text exports saved as .xls use tabs); else line 0."""
     import csv
     import itertools
 
+    first: list[str] = []
     for sep in (",", "\t", ";"):
         with open(path, encoding=encoding, newline="") as fh:
             for i, row in enumerate(itertools.islice(csv.reader(fh, delimiter=sep), 20)):
+                if i == 0 and sep == ",":
+                    first = row
                 if len(header_map(row, kind, headers)) >= 2:
-                    return i, sep
-    return 0, ","
+                    return i, sep, row
+    return 0, ",", first
 
 
 def _read_csv(path: Path, encoding: str | None, kind: str, headers: dict | None) -> pd.DataFrame:
@@ -42,7 +46,9 @@ def _read_csv(path: Path, encoding: str | None, kind: str, headers: dict | None)
     last = None
     for enc in encodings:
         try:
-            skip, sep = _header_line(path, enc, kind, headers)
+            skip, sep, header = _header_line(path, enc, kind, headers)
+            if skip == 0 and sep == "," and (frame := read_plain_csv(path, enc, header)) is not None:
+                return frame  # Arrow's reader; anything it does not handle goes to pandas'
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, skiprows=skip, sep=sep)
         except UnicodeDecodeError as exc:
             last = exc

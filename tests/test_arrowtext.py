@@ -1,0 +1,66 @@
+"""The Arrow byte readers against pandas' own parsers, cell by cell (the fast path may only take
+cells pandas reads the same way; everything else must be left to the general parsers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("pyarrow")
+
+from xlcompliance.core.arrowtext import TextBytes, arrow_text, digit_keys, plain_counts, usual_datetimes  # noqa: E402
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Near the usual layout: valid and invalid dates, out-of-range fields, wrong separators, padding.
+near_datetimes = st.builds(
+    lambda y, mo, d, h, mi, s, sep1, sep2, pad: f"{pad}{y:04d}{sep1}{mo:02d}-{d:02d}{sep2}{h:02d}:{mi:02d}:{s:02d}",
+    st.sampled_from([0, 1, 1899, 1900, 1970, 2000, 2023, 2024, 2100, 2199, 2200, 9999]),
+    st.integers(0, 13), st.integers(0, 32), st.integers(0, 25), st.integers(0, 61), st.integers(0, 61),
+    st.sampled_from(["-", "/", "-"]), st.sampled_from([" ", "T", " "]), st.sampled_from(["", "", " "]),
+)
+
+
+def pandas_reading(text: str):
+    value = pd.to_datetime(pd.Series([text], dtype=object), format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    return value.to_numpy(dtype="datetime64[us]")[0]
+
+
+@SETTINGS
+@given(values=st.lists(near_datetimes | st.none() | st.text(max_size=20), max_size=30))
+def test_usual_datetimes_are_what_pandas_reads(values):
+    rows, us = usual_datetimes(TextBytes(arrow_text(pd.Series(values, dtype="str"))))
+    taken = dict(zip(rows.tolist(), us.tolist(), strict=True))
+    for i, text in enumerate(values):
+        if i in taken:  # taken: pandas reads the same moment (the others are left to pandas itself)
+            assert pandas_reading(text) == np.datetime64(taken[i], "us"), text
+
+
+def test_usual_datetimes_take_every_valid_usual_cell():
+    values = ["2024-04-01 10:00:00", "2024-02-29 23:59:59", "1900-01-01 00:00:00", "2199-12-31 23:59:59",
+              "2023-02-29 10:00:00", "2024-04-31 10:00:00", "2024-04-01T10:00:00", " 2024-04-01 10:00:00", None, ""]
+    rows, us = usual_datetimes(TextBytes(arrow_text(pd.Series(values, dtype="str"))))
+    assert rows.tolist() == [0, 1, 2, 3]
+    assert us.tolist() == [pandas_reading(v).astype(np.int64) for v in values[:4]]
+
+
+@SETTINGS
+@given(values=st.lists(st.from_regex(r"[0-9 +\-.,e]{0,17}", fullmatch=True) | st.none(), max_size=30))
+def test_plain_counts_are_whole_digit_cells_only(values):
+    rows, nums = plain_counts(TextBytes(arrow_text(pd.Series(values, dtype="str"))))
+    taken = dict(zip(rows.tolist(), nums.tolist(), strict=True))
+    for i, text in enumerate(values):
+        plain = isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 15
+        assert (i in taken) == plain, text
+        if plain:
+            assert taken[i] == float(int(text))
+
+
+def test_digit_keys_only_for_plain_digit_columns():
+    assert digit_keys(TextBytes(arrow_text(pd.Series(["8150010796252755", "7", None, ""], dtype="str"))))
+    assert digit_keys(TextBytes(arrow_text(pd.Series(["81500107962527550"], dtype="str")))) is None  # 17 digits
+    assert digit_keys(TextBytes(arrow_text(pd.Series(["123", "12a"], dtype="str")))) is None
+    assert arrow_text(pd.Series(["1"], dtype=object)) is None

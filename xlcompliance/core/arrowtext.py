@@ -1,0 +1,237 @@
+"""Arrow-backed text columns read as bytes: the fast path for CSV-as-read columns.
+
+With pyarrow installed, pandas keeps text columns (``str``) as Arrow string arrays: one bytes
+buffer plus offsets. Parsing a million of them needs no Python ``str`` per cell: the common,
+fixed spellings (``YYYY-MM-DD HH:MM:SS``, plain digits) are checked and converted with numpy over
+the bytes, and only the cells that do not fit go to the general parsers. Without pyarrow a
+column is never Arrow-backed, so nothing here imports it at module level (the Excel functions
+run where it is absent).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def arrow_text(values):
+    """The column as one ``pyarrow`` string array if it is Arrow-backed text, else None."""
+    if not isinstance(values, pd.Series):
+        return None
+    dtype = values.dtype
+    arrow_backed = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in ("string", "large_string")
+    )
+    if not arrow_backed:
+        return None
+    import pyarrow as pa
+
+    data = pa.chunked_array(values.array._pa_array if hasattr(values.array, "_pa_array")
+                            else pa.array(values.array))
+    return data.combine_chunks() if data.num_chunks != 1 else data.chunk(0)
+
+
+class TextBytes:
+    """The cells of an Arrow string array as numpy views: start offset, length, validity, bytes."""
+
+    def __init__(self, arr):
+        import pyarrow as pa
+
+        self.n = len(arr)
+        width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        _, offsets_buf, data_buf = arr.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset:arr.offset + self.n + 1].astype(np.int64)
+        self.start = offsets[:-1]
+        self.length = np.diff(offsets)
+        self.valid = np.ones(self.n, dtype=bool) if arr.null_count == 0 else ~arr.is_null().to_numpy(
+            zero_copy_only=False)
+        self.length[~self.valid] = 0
+        self.data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        self._padded = None
+
+    def fixed(self, width: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Rows (of ``rows``, default all) whose cell is exactly ``width`` bytes, and their bytes
+        position by position, as ``width`` uint8 columns minus ``ord("0")`` (a digit is 0..9)."""
+        fits = self.length == width
+        rows = np.flatnonzero(fits) if rows is None else rows[fits[rows]]
+        start = self.start[rows]
+        return rows, [self.data[start + k] - np.uint8(_ZERO) for k in range(width)]
+
+    def word(self, rows: np.ndarray, at) -> np.ndarray:
+        """The 8 bytes from byte ``at`` of each row's cell (``at`` may be negative or per row) as
+        little-endian uint64: byte k of the cell is bits 8k.. of the word. Bytes outside the
+        whole buffer read as 0; the caller masks bytes outside the cell."""
+        at = self.start[rows] + at
+        if len(at) and (at.min() < 0 or at.max() > len(self.data) - 8):
+            if self._padded is None:  # a copy with 8 zero bytes either side, made only when needed
+                padded = np.zeros(len(self.data) + 16, dtype=np.uint8)
+                padded[8:-8] = self.data
+                self._padded = _words(padded)
+            return self._padded[at + 8]
+        return _words(self.data)[at]
+
+    def blank(self) -> np.ndarray:
+        """Missing or empty cells (cells of spaces only are not looked at here)."""
+        return ~self.valid | (self.length == 0)
+
+
+def _words(data: np.ndarray) -> np.ndarray:
+    """Every 8-byte window of ``data`` as a little-endian uint64 (a view: one byte apart)."""
+    if len(data) < 8:
+        return np.zeros(0, dtype="<u8")
+    return np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+
+
+_ZERO = ord("0")
+_LOW_NIBBLES = np.uint64(0x0F0F0F0F0F0F0F0F)
+
+
+def _layout(pattern: str) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
+    """Masks to check 8 bytes against a pattern (``d`` = a digit) at once: (bits that must match,
+    their expected value, the digit bytes' low nibbles, +6 on each digit nibble)."""
+    must = expected = digits = six = 0
+    for k, c in enumerate(pattern):
+        if c == "d":
+            must |= 0xF0 << 8 * k
+            expected |= 0x30 << 8 * k
+            digits |= 0x0F << 8 * k
+            six |= 0x06 << 8 * k
+        else:
+            must |= 0xFF << 8 * k
+            expected |= ord(c) << 8 * k
+    return np.uint64(must), np.uint64(expected), np.uint64(digits), np.uint64(six)
+
+
+def _fits(word: np.ndarray, layout) -> np.ndarray:
+    """Each word spells the pattern: separators equal, digit bytes 0x30..0x39 (a nibble above 9
+    carries into bit 4 when 6 is added)."""
+    must, expected, digits, six = layout
+    return ((word & must) == expected) & ((((word & digits) + six) & (digits << np.uint64(4))) == 0)
+
+
+def _pairs(word: np.ndarray) -> np.ndarray:
+    """Byte k of the result is the two-digit number of bytes k, k+1 (digit bytes, 0..99)."""
+    x = word & _LOW_NIBBLES
+    return x * np.uint64(10) + (x >> np.uint64(8))
+
+
+def _byte(word: np.ndarray, k: int) -> np.ndarray:
+    """Byte k of each word as int64 (a view of the masked uint64: no conversion pass)."""
+    return ((word >> np.uint64(8 * k)) & np.uint64(0xFF)).view(np.int64)
+
+
+# "YYYY-MM-DD HH:MM:SS" read as three overlapping words: bytes 0-7, 8-15 and 11-18.
+_DATE_WORDS = ((0, _layout("dddd-dd-")), (8, _layout("dd dd:dd")), (11, _layout("dd:dd:dd")))
+_FIRST_YEAR, _LAST_YEAR = 1900, 2199  # well inside every parser's range
+_MONTH_STARTS = np.arange(f"{_FIRST_YEAR}-01", f"{_LAST_YEAR + 1}-02", dtype="datetime64[M]").astype(
+    "datetime64[D]").astype(np.int64)
+
+
+def usual_datetimes(cells: TextBytes) -> tuple[np.ndarray, np.ndarray]:
+    """Rows spelled exactly ``YYYY-MM-DD HH:MM:SS`` with a valid date (years 1900–2199) and time,
+    and their microseconds since 1970. Anything else (other spellings, padding, invalid dates,
+    leap seconds) is left to the caller.
+
+    Rows go through in blocks of ``_BLOCK`` so the dozens of temporaries stay in cache."""
+    candidates = np.flatnonzero(cells.length == 19)
+    parts = [_usual_block(cells, candidates[i:i + _BLOCK]) for i in range(0, len(candidates), _BLOCK)]
+    if not parts:
+        return candidates, np.zeros(0, dtype=np.int64)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+_BLOCK = 1 << 15
+
+
+def _usual_block(cells: TextBytes, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    words = []
+    for at, layout in _DATE_WORDS:
+        word = cells.word(rows, at)
+        keep = _fits(word, layout)
+        rows, words = rows[keep], [w[keep] for w in words] + [word[keep]]
+    ymd, dhm, hms = (_pairs(w) for w in words)
+    year = _byte(ymd, 0) * 100 + _byte(ymd, 2)
+    month, day = _byte(ymd, 5), _byte(dhm, 0)
+    hour, minute, second = _byte(dhm, 3), _byte(dhm, 6), _byte(hms, 6)
+    month_index = (year - _FIRST_YEAR) * 12 + month - 1
+    ok = (year >= _FIRST_YEAR) & (year <= _LAST_YEAR) & (month >= 1) & (month <= 12)
+    month_index = np.where(ok, month_index, 0)
+    first = _MONTH_STARTS[month_index]
+    ok &= (day >= 1) & (day <= _MONTH_STARTS[month_index + 1] - first)
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
+    seconds = (first + day - 1) * 86_400 + (hour * 60 + minute) * 60 + second
+    return rows[ok], seconds[ok] * 1_000_000
+
+
+_MAX_DIGITS = 15  # below 2**53: exact as a float
+
+
+def plain_counts(cells: TextBytes) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that are 1 to 15 ASCII digits and nothing else, and their values (as float)."""
+    rows_all, values_all = [], []
+    for width in np.unique(cells.length[cells.valid]):
+        width = int(width)
+        if not 1 <= width <= _MAX_DIGITS:
+            continue
+        rows, d = cells.fixed(width)
+        fits = _all_digits(d)
+        rows_all.append(rows[fits])
+        values_all.append(_value([c[fits] for c in d]).astype(float))
+    if not rows_all:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(rows_all), np.concatenate(values_all)
+
+
+_MAX_ID_DIGITS = 16  # two words
+
+
+def digit_keys(cells: TextBytes) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Exact integer keys of ids that are plain digits, one group per length: ``[(rows, keys)]``.
+
+    Within a group two keys are equal exactly when the texts are (the digits packed four bits
+    each). Blank cells are in no group. None when some non-blank cell is not 1..16 ASCII digits.
+    """
+    present = ~cells.blank()
+    lengths = cells.length[present]
+    if len(lengths) and lengths.max() > _MAX_ID_DIGITS:
+        return None
+    groups = []
+    for width in np.unique(lengths).tolist():
+        rows = np.flatnonzero(present & (cells.length == width))
+        if width <= 8:  # the word ending at the cell's last byte, shifted down to the cell
+            words = [cells.word(rows, width - 8) >> np.uint64(8 * (8 - width))]
+            layouts = [_layout("d" * width)]
+        else:  # the first 8 bytes and the last 8 (overlapping when shorter than 16)
+            words = [cells.word(rows, 0), cells.word(rows, width - 8)]
+            layouts = [_layout("d" * 8)] * 2
+        if not all(_fits(w, layout).all() for w, layout in zip(words, layouts, strict=True)):
+            return None
+        key = _packed(words[0])
+        if len(words) > 1:
+            key = (key << np.uint64(32)) | _packed(words[1])
+        groups.append((rows, key.view(np.int64)))
+    return groups
+
+
+def _packed(word: np.ndarray) -> np.ndarray:
+    """The low nibbles of the 8 bytes, packed into 32 bits."""
+    t = word & _LOW_NIBBLES
+    t = (t | (t >> np.uint64(4))) & np.uint64(0x00FF00FF00FF00FF)
+    t = (t | (t >> np.uint64(8))) & np.uint64(0x0000FFFF0000FFFF)
+    return (t | (t >> np.uint64(16))) & np.uint64(0x00000000FFFFFFFF)
+
+
+def _all_digits(columns: list[np.ndarray]) -> np.ndarray:
+    fits = np.ones(len(columns[0]) if columns else 0, dtype=bool)
+    for column in columns:
+        fits &= column <= 9
+    return fits
+
+
+def _value(digits: list[np.ndarray]) -> np.ndarray:
+    """The number the digit columns spell (most significant first), as int64."""
+    value = digits[0].astype(np.int64)
+    for column in digits[1:]:
+        value *= 10
+        value += column
+    return value

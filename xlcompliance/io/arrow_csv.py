@@ -1,0 +1,225 @@
+"""CSV through Arrow: a plain export read by pyarrow's multi-threaded reader, and a result written
+as bytes built column by column in Arrow, byte-identical to :func:`.outputs.write_csv`'s text.
+
+Both are fast paths with the same results as the pandas / Python paths they stand in for, and
+both step aside (return None or False) for what they do not handle: pyarrow absent, a title row
+above the header, another encoding than UTF-8, blank or repeated header names, a single column,
+ragged rows, or a column of values they cannot spell exactly as ``str()`` does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def available() -> bool:
+    try:
+        import pyarrow.csv  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def read_plain_csv(path: Path, encoding: str, header: list[str]) -> pd.DataFrame | None:
+    """Every cell as text, as ``pd.read_csv(dtype=str, keep_default_na=False)`` reads it, or None
+    when this file needs the pandas reader (see the module docstring)."""
+    if encoding.replace("_", "-").lower() not in ("utf-8", "utf-8-sig", "utf8") or not available():
+        return None
+    if len(header) < 2 or any(not name for name in header) or len(set(header)) != len(header):
+        return None  # pandas names these "Unnamed: i" / "name.1"; it skips a one-column file's space-only lines
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(use_threads=True, block_size=1 << 22),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.string() for name in header}, strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # ragged rows, invalid UTF-8 ...
+        return None
+    if table.column_names != header or any(t != pa.string() for t in table.schema.types):
+        return None
+    return table.combine_chunks().to_pandas(split_blocks=True, self_destruct=True)  # one chunk per column
+
+
+# --- writing --------------------------------------------------------------------------------
+
+_ROWS_PER_CHUNK = 1 << 16
+_SPECIAL = np.zeros(256, dtype=bool)  # bytes that make a cell need quotes
+_SPECIAL[list(b',"\r\n')] = True
+
+
+def write_csv_bytes(frame: pd.DataFrame, f) -> bool:
+    """Write ``frame``'s rows (not the header) to the binary file ``f`` as CSV lines ending in
+    CRLF; False, having written nothing, when some column cannot be spelled here."""
+    if len(frame.columns) < 2 or not available():
+        return False
+    columns = []
+    for i in range(frame.shape[1]):
+        cells = _cells(frame.iloc[:, i])
+        if cells is None:
+            return False
+        columns.append(cells)
+    for start in range(0, len(frame), _ROWS_PER_CHUNK):
+        lines = _lines([c.slice(start, _ROWS_PER_CHUNK) for c in columns])
+        _, offsets, data = lines.buffers()
+        bounds = np.frombuffer(offsets, dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+        f.write(memoryview(data)[int(bounds[0]):int(bounds[-1])])
+    return True
+
+
+def _lines(part):
+    """One chunk's rows: the cells joined by commas, each row followed by CRLF."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    comma, crlf, empty = (pa.scalar(t, pa.large_string()) for t in (",", "\r\n", ""))
+    return pc.binary_join_element_wise(pc.binary_join_element_wise(*part, comma), empty, crlf)
+
+
+def _cells(s: pd.Series):
+    """A column's CSV cells as an Arrow large_string array, or None (not handled here)."""
+    import pyarrow as pa
+
+    from ..core.arrowtext import arrow_text
+
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        texts = [_cell_str(v) for v in s.cat.categories] + [""]
+        table = _quoted(pa.array(texts, type=pa.large_string()))
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(texts) - 1
+        return table.take(pa.array(codes))
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return _datetime_cells(s.to_numpy())
+    if isinstance(s.dtype, pd.BooleanDtype) or s.dtype == bool:
+        values = s.to_numpy(dtype=object, na_value=None) if isinstance(s.dtype, pd.BooleanDtype) else s.to_numpy()
+        codes = np.where(pd.isna(values), 2, np.where(values == True, 1, 0)).astype(np.int64)  # noqa: E712
+        return pa.array(["False", "True", ""], type=pa.large_string()).take(pa.array(codes))
+    if s.dtype == np.float64:
+        return _float_cells(s.to_numpy())
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
+        return pa.array(s.to_numpy()).cast(pa.large_string())
+    arrow = arrow_text(s)
+    if arrow is None and s.dtype == object:
+        try:
+            arrow = pa.array(s.to_numpy(), type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the Python path spells it
+            return None
+    if arrow is None:
+        return None
+    return _quoted(arrow.cast(pa.large_string()).fill_null(""))
+
+
+def _cell_str(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _quoted(arr):
+    """Cells holding a comma, quote, CR or LF quoted (quotes doubled), as the csv module does.
+
+    The bytes are searched once; only the cells that hold a hit are rewritten, in Python.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..core.arrowtext import TextBytes
+
+    cells = TextBytes(arr)
+    first, last = (int(cells.start[0]), int(cells.start[-1] + cells.length[-1])) if cells.n else (0, 0)
+    body = cells.data[first:last]
+    hits = np.flatnonzero(_SPECIAL[body]) + first
+    if not len(hits):
+        return arr
+    rows = np.unique(np.searchsorted(cells.start, hits, side="right") - 1)
+    rows = rows[cells.length[rows] > 0]
+    texts = ['"' + t.replace('"', '""') + '"' for t in arr.take(pa.array(rows)).to_pylist()]
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(arr, pa.array(mask), pa.array(texts, type=pa.large_string()))
+
+
+def _float_cells(values: np.ndarray):
+    """``str()`` of each float ("" for NaN), formatted once per distinct value."""
+    import pyarrow as pa
+
+    missing = np.isnan(values)
+    distinct, inverse = np.unique(values[~missing], return_inverse=True)
+    texts = [repr(float(v)) for v in distinct] + [""]
+    codes = np.full(len(values), len(texts) - 1, dtype=np.int64)
+    codes[~missing] = inverse
+    return pa.array(texts, type=pa.large_string()).take(pa.array(codes))
+
+
+_TEMPLATE = np.frombuffer(b"0000-00-00 00:00:00", dtype=np.uint8)
+_DIGITS = ((0, 1000), (1, 100), (2, 10), (3, 1))  # year digits: position, place
+
+
+def _datetime_cells(values: np.ndarray):
+    """``YYYY-MM-DD HH:MM:SS`` of each moment ("" for NaT), built as bytes: 19 per cell."""
+    import pyarrow as pa
+
+    seconds = values.astype("datetime64[s]").view(np.int64)
+    present = ~np.isnat(values)
+    days, second_of_day = np.divmod(seconds[present], 86_400)
+    year, month, day = _civil_from_days(days)
+    if len(year) and (year.min() < 1 or year.max() > 9999):
+        return None
+    hour, rest = np.divmod(second_of_day, 3600)
+    minute, second = np.divmod(rest, 60)
+    cells = np.tile(_TEMPLATE, (len(days), 1))
+    for position, place in _DIGITS:
+        cells[:, position] += (year // place % 10).astype(np.uint8)
+    for first, field in ((5, month), (8, day), (11, hour), (14, minute), (17, second)):
+        cells[:, first] += (field // 10).astype(np.uint8)
+        cells[:, first + 1] += (field % 10).astype(np.uint8)
+    lengths = np.where(present, 19, 0)
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.LargeStringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(cells.ravel()))
+
+
+def _civil_from_days(z: np.ndarray):
+    """Year, month, day of days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm)."""
+    z = z + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+# --- Parquet ----------------------------------------------------------------------------------
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """The frame as Parquet: types kept (text, categories as dictionaries, moments, booleans)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:  # with pandas' metadata, so pandas reads the same dtypes back
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):  # mixed objects, repeated names
+        arrays = []
+        for i in range(frame.shape[1]):
+            s = frame.iloc[:, i]
+            try:
+                arrays.append(pa.Array.from_pandas(s))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: their text
+                arrays.append(pa.array([None if _cell_str(v) == "" and not isinstance(v, str) else str(v)
+                                        for v in s], type=pa.string()))
+        table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+    pq.write_table(table, path, compression="snappy")
