@@ -109,10 +109,10 @@ def check_output(out, *, suffixes: tuple[str, ...], force: bool, inputs) -> None
 
 def in_flag_words(exc: BaseException) -> str:
     """A library error about the output, said with the command's flags."""
-    from ..io.targets import OutputExistsError, OutputTypeError
+    from ..io.targets import OutputExistsError, OutputTypeError, one_of
 
     if isinstance(exc, OutputTypeError):
-        return f"--out must end in {' or '.join(exc.suffixes)} (got {exc.path.name})"
+        return f"--out must end in {one_of(exc.suffixes)} (got {exc.path.name})"
     if isinstance(exc, OutputExistsError):
         return str(exc).replace("(force=True replaces it)", "(use --force to replace it)")
     return str(exc)

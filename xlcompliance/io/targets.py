@@ -29,12 +29,18 @@ class OutputExistsError(FileExistsError):
     """The output file exists and ``force`` was not given (or it is an input, or a folder)."""
 
 
+def one_of(words) -> str:
+    """``.csv``, ``.csv or .xlsx``, ``.csv, .xlsx or .parquet``."""
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 class OutputTypeError(ValueError):
     """The output's file type is not one the writer makes."""
 
     def __init__(self, path: Path, suffixes: tuple[str, ...]):
         self.path, self.suffixes = path, suffixes
-        super().__init__(f"{path.name}: the output must be a {' or '.join(suffixes)} file")
+        super().__init__(f"{path.name}: the output must be a {one_of(suffixes)} file")
 
 
 class OutputWriteError(OSError):
