@@ -19,7 +19,7 @@ import pytest
 
 import xlcompliance
 from xlcompliance.cli.whatif import free_port
-from xlcompliance.core.scenarios import Levers, what_if
+from xlcompliance.core.scenarios import Levers, priority_list, what_if
 from xlcompliance.io.sample import SAMPLE_AS_OF, sample_path
 from xlcompliance.notebook.app import fmt_rate
 
@@ -141,3 +141,44 @@ def test_move_a_control_in_chromium(server, tmp_path):
             page.screenshot(path=str(ARTIFACTS / "whatif_voila_upload.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_as_of_and_download_in_chromium(server, tmp_path):
+    """Type another as-of moment: the page re-assesses; click Download: the browser saves an xlsx
+    holding the scenario on show and the priority list."""
+    import openpyxl
+    from playwright.sync_api import sync_playwright
+
+    url, log = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1500}, accept_downloads=True)
+            page.goto(url, timeout=RENDER_TIMEOUT)
+            page.locator(".xlc-rate-scenario").wait_for(timeout=RENDER_TIMEOUT)
+            box = page.locator(".xlc-as-of-text input")
+            assert box.input_value() == f"{SAMPLE_AS_OF:%Y-%m-%d %H:%M:%S}"
+            box.fill("2024-06-20 12:00")
+            box.press("Enter")
+            page.wait_for_function(
+                "() => document.body.innerText.includes('as of 2024-06-20 12:00')", timeout=UPDATE_TIMEOUT,
+            )
+            page.locator(".xlc-download").click()
+            link = page.locator(".xlc-download-link a")
+            link.wait_for(timeout=UPDATE_TIMEOUT)
+            with page.expect_download(timeout=UPDATE_TIMEOUT) as info:
+                link.click()
+            saved = tmp_path / info.value.suggested_filename
+            info.value.save_as(saved)
+            page.screenshot(path=str(ARTIFACTS / "whatif_voila_as_of.png"), full_page=True)
+        finally:
+            browser.close()
+    assert saved.suffix == ".xlsx" and saved.name.startswith("whatif-")
+    wb = openpyxl.load_workbook(saved)
+    assert wb.sheetnames == ["Scenario", "Flips", "Curve", "Priority"]
+    orders = xlcompliance.read_table(sample_path("orders.csv"), kind="orders")
+    pending = priority_list(
+        xlcompliance.assess(orders, as_of="2024-06-20 12:00"), as_of="2024-06-20 12:00"
+    )
+    ids = [r[0] for r in wb["Priority"].iter_rows(min_row=2, values_only=True)]
+    assert ids == list(pending["order_id"])

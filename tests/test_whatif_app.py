@@ -267,3 +267,52 @@ def test_notebook_notes_speak_to_users_not_developers():
     for jargon in ("margins", "pure function", "xlcompliance.core", "monthly_summary", "xlcompliance.assess"):
         assert jargon not in text, jargon
     assert "Late orders allowed* counts the month's pending orders" in text
+
+
+@pytest.fixture
+def own_app():
+    """An app of its own: these tests change its as-of and levers."""
+    return build_app()
+
+
+def test_as_of_control_reassesses_the_same_orders(own_app):
+    app = own_app
+    assert app.as_of_text.value == f"{SAMPLE_AS_OF:%Y-%m-%d %H:%M:%S}"
+    earlier = "2024-06-20 12:00"
+    app.as_of_text.value = earlier
+    want = xlcompliance.assess(app.orders, as_of=earlier)
+    assert app.as_of == pd.Timestamp(earlier)
+    assert list(app.assessed["status"].astype(str)) == list(want["status"].astype(str))
+    pending = priority_list(want, as_of=earlier)
+    assert list(app.priority["order_id"]) == list(pending["order_id"])
+    assert app.as_of_text.value == "2024-06-20 12:00:00"
+
+
+def test_a_bad_as_of_is_reported_and_changes_nothing(own_app):
+    app = own_app
+    before = app.as_of
+    app.as_of_text.value = "13/31/2024"
+    assert app.as_of == before and app.as_of_text.value == f"{before:%Y-%m-%d %H:%M:%S}"
+    assert "as_of" in app.message.value
+
+
+def test_download_gives_the_scenario_and_the_priority_list_as_xlsx(own_app):
+    import base64
+
+    import openpyxl
+
+    app = own_app
+    app.extra_late.value = 3
+    data = app.prepare_download()
+    link = app.download_link.value
+    assert "download='whatif-" in link and ".xlsx'" in link
+    assert base64.b64decode(link.split("base64,", 1)[1].split("'", 1)[0]) == data
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Scenario", "Flips", "Curve", "Priority"]
+    rows = {r[0]: r[1:] for r in wb["Scenario"].iter_rows(min_row=2, values_only=True)}
+    assert rows["late"] == (int(app.result.baseline["late"]), int(app.result.scenario["late"]))
+    assert rows["assessed"][1] == int(app.result.scenario["assessed"])
+    ids = [r[0] for r in wb["Priority"].iter_rows(min_row=2, values_only=True)]
+    assert ids == list(app.priority["order_id"])
+    app.pop_shift.value = 24  # a new scenario: the old link is gone
+    assert app.download_link.value == ""

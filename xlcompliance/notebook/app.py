@@ -334,6 +334,12 @@ class WhatIfApp:
         self.chart = w.HTML()
         self.flips = w.HTML()
         self.priority_table = w.HTML()
+        self.as_of_text = w.Text(
+            description="As of 评估时间", placeholder="YYYY-MM-DD HH:MM", continuous_update=False,
+            style=style, layout=wide,
+        )
+        self.download = w.Button(description="Download xlsx 下载", icon="download")
+        self.download_link = w.HTML()
         self.levers = (
             self.pop_shift,
             self.jit_shift,
@@ -362,6 +368,9 @@ class WhatIfApp:
             "message",
             "upload_orders",
             "upload_penalties",
+            "as_of_text",
+            "download",
+            "download_link",
         )
         for name in names:  # stable CSS hooks for the page and the browser test
             getattr(self, name).add_class("xlc-" + name.replace("_", "-"))
@@ -370,7 +379,7 @@ class WhatIfApp:
         self.ui = w.VBox(
             [
                 self.title,
-                w.HBox([self.upload_orders, self.upload_penalties]),
+                w.HBox([self.upload_orders, self.upload_penalties, self.as_of_text]),
                 self.message,
                 w.HBox(
                     [
@@ -389,6 +398,7 @@ class WhatIfApp:
                     ]
                 ),
                 w.HBox([self.results, self.chart]),
+                w.HBox([self.download, self.download_link]),
                 h("<h4>Orders whose status flips 状态变化的订单</h4>"),
                 self.flips,
                 h(
@@ -404,6 +414,8 @@ class WhatIfApp:
             widget.observe(self._on_change, names="value")
         self.upload_orders.observe(self._on_upload, names="value")
         self.upload_penalties.observe(self._on_upload, names="value")
+        self.as_of_text.observe(self._on_as_of, names="value")
+        self.download.on_click(lambda _button: self.prepare_download())
         self._restoring_upload = False
 
         self.is_sample = orders is None  # the orders are the bundled sample
@@ -438,6 +450,7 @@ class WhatIfApp:
         # all computed: only now replace the app's data (a failed load leaves it as it was)
         self.orders, self.penalties, self.source, self.as_of = orders, penalties, source, as_of
         self.assessment, self.assessed, self.summary, self.priority = result, result.frame, summary, priority
+        self._show_as_of()
         counts = self.assessed["status"].value_counts()
         self.title.value = (
             f"<p><b>{html.escape(source)}</b>: {len(self.assessed)} orders "
@@ -560,6 +573,67 @@ class WhatIfApp:
         """A user's export is assessed as of now, unless an as-of was chosen for the app."""
         return self._as_of_arg
 
+    def _show_as_of(self) -> None:
+        self._restoring_upload = True  # a programmatic change, not the user's
+        try:
+            self.as_of_text.value = f"{self.as_of:%Y-%m-%d %H:%M:%S}"
+        finally:
+            self._restoring_upload = False
+
+    def _on_as_of(self, change) -> None:
+        """Re-assess the same orders as of the moment typed (statuses, months and margins move)."""
+        if self._restoring_upload or not change["new"].strip():
+            return
+        try:
+            as_of = resolve_as_of(change["new"], self.rules)
+            self.load(self.orders, self.penalties, as_of=as_of, source=self.source)
+            self._as_of_arg = as_of  # an export uploaded next is assessed as of it too
+        except ValueError as exc:
+            self._show_as_of()
+            self.message.value = f"<p class='xlc-error' style='color:#d62728'>{html.escape(str(exc))}</p>"
+            return
+        if "xlc-error" in self.message.value:
+            self.message.value = ""
+
+    def download_sheets(self) -> dict[str, pd.DataFrame]:
+        """The scenario (baseline beside scenario), its flips and curve, and the priority list,
+        as the sheets of the xlsx the download button gives."""
+        result = self.result
+        sheets = {}
+        if result is not None:
+            def cell(v):
+                return str(v) if isinstance(v, pd.Period) else v
+
+            sheets["Scenario"] = pd.DataFrame({
+                "measure": list(result.baseline.index),
+                "baseline": [cell(v) for v in result.baseline],
+                "scenario": [cell(v) for v in result.scenario],
+            })
+            sheets["Flips"] = result.flips
+            sheets["Curve"] = result.curve
+        sheets["Priority"] = self.priority.assign(month=self.priority["month"].astype(str))
+        return sheets
+
+    def prepare_download(self) -> bytes:
+        """Write :meth:`download_sheets` to an xlsx and offer it as a link (a data URL: the page
+        saves it, nothing is stored on the server); returns the file's bytes."""
+        import base64
+
+        from ..io.outputs import write_sheets
+
+        name = f"whatif-{self.shop.value or 'shop'}-{self.month.value or 'month'}.xlsx"
+        with tempfile.TemporaryDirectory(prefix="xlcompliance-download-") as tmp:
+            path = Path(tmp) / "whatif.xlsx"
+            write_sheets(path, self.download_sheets(), money_columns=("penalties", "refund_due", "net_cost"))
+            data = path.read_bytes()
+        href = "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," + (
+            base64.b64encode(data).decode("ascii")
+        )
+        self.download_link.value = (
+            f"<a download='{html.escape(name)}' href='{href}'>Save {html.escape(name)} 保存</a>"
+        )
+        return data
+
     # --- results -------------------------------------------------------------------------------
 
     def current_levers(self) -> Levers:
@@ -603,6 +677,7 @@ class WhatIfApp:
         if "xlc-error" in self.message.value:
             self.message.value = ""
         self.result = result
+        self.download_link.value = ""  # a link made earlier holds the previous scenario
         self.results.value = results_html(result)
         threshold = levers.threshold if levers.threshold is not None else self.rules.threshold
         self.chart.value = curve_svg(result.curve, threshold, levers.extra_late)
