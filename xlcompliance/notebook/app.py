@@ -338,7 +338,7 @@ class WhatIfApp:
             description="As of 评估时间", placeholder="YYYY-MM-DD HH:MM", continuous_update=False,
             style=style, layout=wide,
         )
-        self.download = w.Button(description="Download xlsx 下载", icon="download")
+        self.download = w.Button(description="Download xlsx 下载", icon="download", layout=w.Layout(width="auto"))
         self.download_link = w.HTML()
         self.levers = (
             self.pop_shift,
