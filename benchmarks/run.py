@@ -9,7 +9,6 @@ exponent of the cost from the smallest to the largest size.
 Peak memory is ``tracemalloc``'s peak of memory allocated during the call (Python objects and
 numpy buffers, which numpy reports to tracemalloc), measured in a separate traced run so the
 tracing does not slow the timed runs. The input frame, allocated before the call, is not counted.
-Cases whose module is not importable yet print "not available".
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import importlib
 import io
 import math
 import os
@@ -33,11 +31,13 @@ import numpy as np
 import pandas as pd
 
 import xlcompliance.io.sample
-from xlcompliance import assess, monthly_summary
+from xlcompliance import assess, monthly_summary, reconcile
 from xlcompliance.core.calendar import default_calendar
 from xlcompliance.core.deadlines import deadlines_from_codes, jit_deadline, pop_deadline, weekmask_text
 from xlcompliance.core.parsing import parse_channel_codes, parse_counts, parse_datetimes, parse_method_codes
 from xlcompliance.core.rules import default_rules
+from xlcompliance.excel import udfs
+from xlcompliance.io import seller_workbook
 
 AS_OF = "2024-07-01 10:00"
 SIZES = (10_000, 100_000, 1_000_000)
@@ -83,13 +83,6 @@ def measure(fn, *, repeats: int, memory: bool = True) -> tuple[tuple[float, floa
 
 def repeats_for(n: int) -> int:
     return 5 if n <= 10_000 else 3 if n <= 100_000 else 2
-
-
-def optional(module: str):
-    try:
-        return importlib.import_module(module)
-    except Exception:  # noqa: BLE001 - any import failure means "not available yet"
-        return None
 
 
 # --- inputs -----------------------------------------------------------------------------------
@@ -307,28 +300,20 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
         results.append(Result("pandas apply + CustomBusinessDay (scaled)", n, secs[0] * n / len(sample), None,
                               f"{len(sample):,} rows timed"))
 
-    udfs = optional("xlcompliance.excel.udfs")
     excel_n = min(EXCEL_ROWS, max(sizes))
-    if udfs is None:
-        results.append(Result("Excel adapter (xlcompliance.excel.udfs)", excel_n, None, None, "not available"))
-    else:
-        log("Excel adapter")
-        results.extend(excel_cases(udfs, frame_of(excel_n)))
+    log("Excel adapter")
+    results.extend(excel_cases(udfs, frame_of(excel_n)))
 
-    workbook = optional("xlcompliance.io.seller_workbook")
     wb_n = min(WORKBOOK_ROWS, max(sizes))
-    if workbook is None or not hasattr(workbook, "write_workbook"):
-        results.append(Result("workbook generation", wb_n, None, None, "not available"))
-    else:
-        log("workbook")
-        frame = frame_of(wb_n)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "bench.xlsx"
-            secs, peak = measure(
-                lambda: workbook.write_workbook(path, frame, as_of=AS_OF, force=True), repeats=1 if quick else 2
-            )
-            size = path.stat().st_size
-        results.append(Result("workbook generation (write_workbook)", wb_n, secs, peak, f"{size / 2**20:.1f} MiB"))
+    log("workbook")
+    frame = frame_of(wb_n)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.xlsx"
+        secs, peak = measure(
+            lambda: seller_workbook.write_workbook(path, frame, as_of=AS_OF, force=True), repeats=1 if quick else 2
+        )
+        size = path.stat().st_size
+    results.append(Result("workbook generation (write_workbook)", wb_n, secs, peak, f"{size / 2**20:.1f} MiB"))
 
     cli_n = min(CLI_ROWS, max(sizes))
     log(f"command line on {cli_n:,} rows")
@@ -338,18 +323,12 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
     log(f"reading {read_n:,} orders from CSV and xlsx")
     results.extend(read_cases(frame_of(read_n), quick))
 
-    rec = optional("xlcompliance.core.reconciliation")
     rec_n = min(RECONCILE_ORDERS, max(sizes))
-    if rec is None or not hasattr(rec, "reconcile"):
-        results.append(Result("reconcile", rec_n, None, None, "not available"))
-    else:
-        log("reconcile")
-        assessed = assess(frame_of(rec_n), as_of=AS_OF, calendar=calendar, rules=rules)
-        penalties = penalty_ledger(assessed, RECONCILE_PENALTIES * rec_n // RECONCILE_ORDERS)
-        secs, peak = measure(
-            lambda: rec.reconcile(assessed, penalties, as_of=AS_OF, rules=rules), repeats=1 if quick else 2
-        )
-        results.append(Result(f"reconcile (+{len(penalties):,} penalties)", rec_n, secs, peak))
+    log("reconcile")
+    assessed = assess(frame_of(rec_n), as_of=AS_OF, calendar=calendar, rules=rules)
+    penalties = penalty_ledger(assessed, RECONCILE_PENALTIES * rec_n // RECONCILE_ORDERS)
+    secs, peak = measure(lambda: reconcile(assessed, penalties, as_of=AS_OF, rules=rules), repeats=1 if quick else 2)
+    results.append(Result(f"reconcile (+{len(penalties):,} penalties)", rec_n, secs, peak))
     return results
 
 

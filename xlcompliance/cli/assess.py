@@ -98,7 +98,7 @@ def run(args) -> int:
         print(f"  data row {position + 1}: {assessed['error'].iloc[position]}")
     if len(bad) > 5:
         print(f"  ... and {len(bad) - 5} more rows with errors (see the error column)")
-    if len(bad) > 1:
+    if len(bad) > 5:  # more than are listed: which reason most of them share
         print(f"  {row_error_summary(assessed, args.dayfirst)[1]}")
     print()
     print(format_summary(summary))
