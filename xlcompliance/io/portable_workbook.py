@@ -43,7 +43,7 @@ from ..core.ledgers import normalize_penalties
 from ..core.monthly import monthly_summary
 from ..core.orders import Orders
 from ..core.rules import WEEKDAYS, Rules, default_rules
-from .outputs import excel_text
+from .outputs import DATETIME_FORMAT, excel_text
 from .presentation import (
     CHINESE,
     add_table,
@@ -51,11 +51,11 @@ from .presentation import (
     late_and_soon_rules,
     make_deterministic,
     print_setup,
+    zone_name_zh,
 )
 from .rules_text import plain_source
 from .targets import atomic_write, check_target
 
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
 MONTH_FORMAT = "yyyy-mm"
 TIME_FORMAT = "hh:mm:ss"
@@ -256,7 +256,8 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
         names[name] = f"Rules!$B${r}"
         r += 1
     r += 1
-    s.put(r, 1, "Times are platform time (Asia/Shanghai, 北京时间). Holiday windows are on the Holidays sheet.")
+    zone = rules.timezone
+    s.put(r, 1, f"Times are platform time ({zone}, {zone_name_zh(zone)}). Holiday windows are on the Holidays sheet.")
     s.widths.update({1: 58, 2: 14, 3: 14, 4: 16, 5: 16, 6: 16, 7: 18, 8: 18, 9: 60})
     s.bold_cells = {(1, 1), (3, 1), *sections}
     s.wrap_cells = wrapped
@@ -661,19 +662,19 @@ READ_ME = (
      "Rules：公式使用的全部规则数值（时限、截单时间、生效日期、条件、返还比例）。"),
     ("A red row is late; an amber row is pending and due within 24 hours of the as-of moment.",
      "红色为超时；黄色为待发货且距截止不足 24 小时。"),
-    ("Times are platform time (Asia/Shanghai). Statuses: on_time, late, pending, cancelled, error.",
-     "时间均为北京时间。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消、error 数据有误。"),
+    ("Times are platform time ({timezone}). Statuses: on_time, late, pending, cancelled, error.",
+     "时间均为{timezone_zh}。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消、error 数据有误。"),
 )
 
 
-def _read_me_sheet():
+def _read_me_sheet(timezone: str):
     s = _Sheet("Read me")
     s.put(1, 1, "English")
     s.put(1, 2, "中文")
     s.headers.append((1, 1, 2))
     for i, (en, zh) in enumerate(READ_ME, start=2):
-        s.put(i, 1, en)
-        s.put(i, 2, zh)
+        s.put(i, 1, en.replace("{timezone}", timezone))
+        s.put(i, 2, zh.replace("{timezone_zh}", zone_name_zh(timezone)))
     s.widths.update({1: 90, 2: 70})
     s.wrap_cols = (1, 2)
     return s
@@ -719,7 +720,9 @@ def build_portable(
     penalties_sheet, penalty_names = _penalties_sheet(penalties, rules, headers, spare_rows)
     summary_sheet, summary_names = _summary_sheet(summary, summary.attrs["as_of"])
     names = {**layout.names, **order_names, **holiday_names, **penalty_names, **summary_names}
-    sheets = [_read_me_sheet(), orders_sheet, summary_sheet, holidays_sheet, penalties_sheet, layout.sheet]
+    sheets = [
+        _read_me_sheet(rules.timezone), orders_sheet, summary_sheet, holidays_sheet, penalties_sheet, layout.sheet,
+    ]
     return _workbook(sheets, names)
 
 

@@ -165,3 +165,11 @@ __all__ = [
     "make_deterministic",
     "print_setup",
 ]
+
+
+_ZONE_NAMES_ZH = {"Asia/Shanghai": "北京时间"}
+
+
+def zone_name_zh(timezone: str) -> str:
+    """How a Chinese reader names the rules' time zone (its IANA name where none is known)."""
+    return _ZONE_NAMES_ZH.get(timezone, timezone)

@@ -28,7 +28,14 @@ from ..core.orders import DATETIME_FIELDS, ORDER_COLUMNS
 from ..core.parsing import parse_datetimes
 from ..core.rules import Rules, default_rules
 from .outputs import DATETIME_FORMAT, excel_text
-from .presentation import CHINESE, bold_header, late_and_soon_rules, make_deterministic, print_setup
+from .presentation import (
+    CHINESE,
+    bold_header,
+    late_and_soon_rules,
+    make_deterministic,
+    print_setup,
+    zone_name_zh,
+)
 from .rules_text import plain_rules
 from .targets import atomic_write, check_target
 
@@ -408,13 +415,10 @@ HOW_TO = (
 
 
 # How the How-to sheet's Chinese column names a time zone (other zones: their IANA name).
-_ZONE_NAMES_ZH = {"Asia/Shanghai": "北京时间"}
-
-
 def _howto_sheet(timezone: str):
     """The How-to sheet; it names the rules' time zone as platform time."""
     sheet = _Sheet("How-to")
-    zone_zh = _ZONE_NAMES_ZH.get(timezone, timezone)
+    zone_zh = zone_name_zh(timezone)
     sheet.put(1, 1, "English")
     sheet.put(1, 2, "中文")
     for i, (en, zh) in enumerate(HOW_TO, start=2):
