@@ -316,3 +316,94 @@ def test_download_gives_the_scenario_and_the_priority_list_as_xlsx(own_app):
     assert ids == list(app.priority["order_id"])
     app.pop_shift.value = 24  # a new scenario: the old link is gone
     assert app.download_link.value == ""
+
+
+# --- a real export: products list, scans and the channel it lacks ----------------------------------
+
+CLASSIC_AS_OF = "2024-07-01 00:00"
+
+
+@pytest.fixture(scope="module")
+def classic(tmp_path_factory):
+    """The classic seller-centre sample as the files a seller uploads, and the frames read back."""
+    from xlcompliance.io.classic_sample import write_classic_sample
+
+    paths = write_classic_sample(tmp_path_factory.mktemp("classic"))
+    files = {kind: path.read_bytes() for kind, path in paths.items()}
+    read = {kind: xlcompliance.read_table(path, kind=kind) for kind, path in paths.items()}
+    return files, read
+
+
+def _same_as_the_engine(app, read, **inputs) -> pd.DataFrame:
+    want = xlcompliance.assess(read["orders"], as_of=CLASSIC_AS_OF, channel="POP", **inputs)
+    got = app.assessed
+    assert got["deadline"].tolist() == want["deadline"].tolist()
+    assert got["status"].astype(str).tolist() == want["status"].astype(str).tolist()
+    month = want[want["status"].astype(str).isin(["on_time", "late"])]
+    assert app.summary["assessed"].sum() == len(month)  # the Summary counts the same orders
+    return want
+
+
+def _state(app):
+    return (app.title.value, app.results.value, app.priority_table.value, app.shop.value, app.month.value,
+            app.as_of, app.source, app.export_channel.value)
+
+
+def test_a_classic_export_with_its_products_and_scans(classic):
+    files, read = classic
+    app = build_app(as_of=CLASSIC_AS_OF)
+    # no channel column: the upload says so and changes nothing
+    state = _state(app)
+    app.upload_orders.value = upload(files["orders"], "classic_orders.csv")
+    assert "channel" in app.message.value and "color:#d62728" in app.message.value
+    assert _state(app) == state and app.upload_orders.value == ()
+
+    app.export_channel.value = "POP"  # for exports without a channel column
+    app.upload_orders.value = upload(files["orders"], "classic_orders.csv")
+    assert "Loaded classic_orders.csv" in app.message.value, app.message.value
+    plain = _same_as_the_engine(app, read)
+
+    app.upload_products.value = upload(files["products"], "products.csv")
+    assert "Loaded products.csv" in app.message.value, app.message.value
+    assert app.source == "classic_orders.csv" and app.products is not None
+    with_products = _same_as_the_engine(app, read, products=read["products"])
+    relaxed = (with_products["rule_set"].astype(str) != "standard").sum()
+    assert relaxed > (plain["rule_set"].astype(str) != "standard").sum()  # new listings relaxed too
+
+    app.upload_scans.value = upload(files["scans"], "scans.csv")
+    assert "Loaded scans.csv" in app.message.value, app.message.value
+    both = _same_as_the_engine(app, read, products=read["products"], scans=read["scans"])
+    assert not both["status"].astype(str).equals(with_products["status"].astype(str))
+
+    # the products and scans stay for the next export uploaded
+    app.upload_orders.value = upload(files["orders"], "again.csv")
+    assert app.source == "again.csv"
+    _same_as_the_engine(app, read, products=read["products"], scans=read["scans"])
+
+
+@pytest.mark.parametrize("kind", ["products", "scans"])
+def test_a_failed_products_or_scans_upload_leaves_the_app_exactly_as_it_was(classic, kind):
+    files, read = classic
+    app = build_app(as_of=CLASSIC_AS_OF)
+    app.export_channel.value = "POP"
+    app.upload_orders.value = upload(files["orders"], "classic_orders.csv")
+    good = upload(files[kind], f"{kind}.csv")
+    button = getattr(app, f"upload_{kind}")
+    button.value = good
+    kept = getattr(app, kind)
+    state = _state(app)
+    button.value = upload(b"foo,bar\n1,2\n", "wrong.csv")
+    assert "wrong.csv" in app.message.value and "color:#d62728" in app.message.value
+    assert button.value == good and getattr(app, kind) is kept and _state(app) == state
+
+
+def test_the_channel_choice_fills_only_rows_without_one():
+    orders = hand_orders()
+    orders.loc[0, "channel"] = ""
+    app = build_app(orders, as_of=HAND_AS_OF)
+    assert (app.assessed["status"] == "error").sum() == 1
+    app.export_channel.value = "JIT"
+    assert (app.assessed["status"] == "error").sum() == 0
+    want = xlcompliance.assess(orders, as_of=HAND_AS_OF, channel="JIT")
+    assert app.assessed["deadline"].tolist() == want["deadline"].tolist()
+    assert app.assessed["channel"].tolist() == orders["channel"].tolist()  # the export as given

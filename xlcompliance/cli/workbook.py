@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import Context, add_input_options, check_output, sample_path
+from .common import Context, add_dayfirst_option, add_export_options, add_input_options, check_output, sample_path
 
 
 def register(sub) -> None:
@@ -20,6 +20,8 @@ def register(sub) -> None:
     p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv or .xlsx)")
     p.add_argument("--penalties", metavar="FILE", help="penalty statement for the Penalties sheet")
     add_input_options(p)
+    add_export_options(p)
+    add_dayfirst_option(p)
     p.add_argument("--out", metavar="FILE", required=True, help="the workbook to write (.xlsx)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument(
@@ -47,7 +49,7 @@ def run(args) -> int:
     ctx = Context(args, using_sample=using_sample)
     orders_path = Path(args.orders) if args.orders else sample_path("orders.csv")
     penalties_path = args.penalties or (sample_path("penalties.csv") if using_sample else None)
-    inputs = [orders_path, penalties_path, args.holidays]
+    inputs = [orders_path, penalties_path, args.holidays, *ctx.export_paths()]
     check_output(args.out, suffixes=(".xlsx",), force=args.force, inputs=inputs)  # before the work
     orders = ctx.read(orders_path, "orders")
     penalties = ctx.read(penalties_path, "penalties") if penalties_path else None
@@ -62,6 +64,8 @@ def run(args) -> int:
         headers=ctx.headers,
         force=args.force,
         inputs=[p for p in inputs if p],
+        dayfirst=args.dayfirst,
+        **ctx.export_inputs(),
         **({"statutory": not args.no_statutory} if args.portable else {}),
     )
     kind = "portable workbook" if args.portable else "workbook"

@@ -359,6 +359,8 @@ def _assessed_table(orders, as_of, holidays) -> pd.DataFrame:
         )
         if "shop" in known:
             out.insert(0, "shop", frame[known["shop"][0]].reset_index(drop=True))
+        if "orderline" in folded:  # an order of several rows: only its line 1 counts
+            out["order_line"] = pd.to_numeric(pd.Series(rows[1:, folded["orderline"]]), errors="coerce")
         return out
     if "channel" in known and "paid_at" in known:
         return assess(_frame(rows, kinds), as_of=_as_of(as_of), calendar=_calendar(holidays), explain=False)

@@ -43,6 +43,7 @@ from ..core.ledgers import normalize_penalties
 from ..core.monthly import monthly_summary
 from ..core.orders import Orders
 from ..core.rules import WEEKDAYS, Rules, default_rules
+from .filled_cells import FILLED_COLOUR, FILLED_NOTE_EN, FILLED_NOTE_ZH, filled_fields, order_lines
 from .outputs import DATETIME_FORMAT, excel_text
 from .presentation import (
     CHINESE,
@@ -119,6 +120,7 @@ class _Sheet:
     bold_cells: set = field(default_factory=set)
     print_area: str | None = None
     shade_cols: tuple = ()  # working columns, drawn grey
+    filled: set = field(default_factory=set)  # cells filled in, not the export's own values
 
     def put(self, row: int, col: int, value, fmt: str | None = None) -> None:
         self.cells[(row, col)] = value
@@ -366,12 +368,15 @@ def holiday_windows(holidays: pd.DataFrame | None, rules: Rules, statutory: bool
 # --- Orders -----------------------------------------------------------------------------------
 
 
-def _parsed_orders(parsed: Orders) -> tuple[dict, list]:
-    """Per canonical column, the cell values: as the boundary parsed them where they parse, else
-    the raw cell (the formulas then show the engine's error for that row)."""
+def _parsed_orders(parsed: Orders) -> tuple[dict, list, dict]:
+    """Per canonical column, the cell values: as the boundary parsed them where they parse (the
+    fields a real export lacks as the assessment filled them), else the raw cell (the formulas
+    then show the engine's error for that row); the extra columns; and per fillable field, which
+    rows were filled in."""
     extra = [c for c in parsed.frame.columns if c not in parsed.headers_used]
     n = len(parsed)
     out = {}
+    filled = filled_fields(parsed)
     for name in ORDER_COLUMNS:
         raw = parsed.raw(name)
         raw = [None] * n if raw is None else raw.astype(object).tolist()
@@ -391,8 +396,10 @@ def _parsed_orders(parsed: Orders) -> tuple[dict, list]:
             values = [c if c is not None and e is None else r for c, e, r in zip(names, errors, raw, strict=True)]
         else:
             values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in raw]
+        if name in filled:
+            values = [v if u is None else u for v, u in zip(values, filled[name].values, strict=True)]
         out[name] = [_cell_value(v) for v in values]
-    return out, extra
+    return out, extra, {name: f.filled for name, f in filled.items()}
 
 
 def _number_or_raw(value):
@@ -456,6 +463,8 @@ def _row_formulas(r: int, col: dict, layout: _RulesLayout) -> dict:
         f'"; order_id "&TRIM({oid}{r})&" repeats row "&(MATCH({oid}{r},{oid}${HEADER_ROW}:{oid}{r - 1},0)-1)'
         f'&"; only the first is assessed",""))',
     ]
+    if "order_line" in c:  # an export of product lines: a repeated id is another line of one order
+        pieces[-1] = f'IF(ISNUMBER({c["order_line"]}),"",{pieces[-1]})'
     f = {}
     f["error"] = "=MID(" + "&".join(pieces) + ",3,2000)"
     f["channel_read"] = (
@@ -527,10 +536,12 @@ def _row_formulas(r: int, col: dict, layout: _RulesLayout) -> dict:
 def _orders_sheet(parsed: Orders, rules: Rules, headers, layout: _RulesLayout, spare_rows: int):
     s = _Sheet("Orders")
     orders = parsed.frame
-    values, extra = _parsed_orders(parsed)
-    columns = list(ORDER_COLUMNS) + list(ADDED) + list(WORKING)
+    values, extra, filled = _parsed_orders(parsed)
+    lines = order_lines(parsed)
+    tail = ["order_line"] if lines is not None else []
+    columns = list(ORDER_COLUMNS) + list(ADDED) + list(WORKING) + tail
     col = {name: j for j, name in enumerate(columns, start=1)}
-    labels = _names(ORDER_COLUMNS + ADDED) + [_WORKING_LABELS[w] for w in WORKING]
+    labels = _names(ORDER_COLUMNS + ADDED) + [_WORKING_LABELS[w] for w in WORKING] + _names(tail)
     labels += [(excel_text(str(c)), "") for c in extra]
     _header(s, HEADER_ROW, labels)
     n = len(orders)
@@ -538,6 +549,10 @@ def _orders_sheet(parsed: Orders, rules: Rules, headers, layout: _RulesLayout, s
         fmt = DATETIME_FORMAT if name in _DATE_FIELDS else None
         for i, v in enumerate(values[name]):
             s.put(FIRST + i, col[name], v, fmt if not isinstance(v, str) else None)
+        if name in filled:
+            s.filled |= {(FIRST + i, col[name]) for i in np.flatnonzero(filled[name])}
+    for i, v in enumerate([] if lines is None else lines.tolist()):
+        s.put(FIRST + i, col["order_line"], v)
     for k, c in enumerate(extra, start=len(columns) + 1):
         for i, v in enumerate(orders[c].astype(object).tolist()):
             s.put(FIRST + i, k, _cell_value(v))
@@ -560,7 +575,7 @@ def _orders_sheet(parsed: Orders, rules: Rules, headers, layout: _RulesLayout, s
     bottom = FIRST + n - 1 + spare_rows
     names = {
         f"orders_{name}": f"Orders!${_letter(col[name])}${FIRST}:${_letter(col[name])}${bottom}"
-        for name in ("shop", "status", "month")
+        for name in ("shop", "status", "month", *tail)
     }
     return s, names, col
 
@@ -610,7 +625,14 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp):
+def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp, by_line: bool = False):
+    """Per shop-month counts, rate and refund; ``by_line``: an order of several rows counts once
+    (its rows with ``order_line`` above 1 are taken back out of each count)."""
+
+    def count(key: str, status: str) -> str:
+        text = f'COUNTIFS({key},orders_status,"{status}")'
+        return f'{text}-COUNTIFS({key},orders_status,"{status}",orders_order_line,">1")' if by_line else text
+
     s = _Sheet("Summary")
     s.put(1, 1, "as_of 评估时间")
     s.put(1, 2, as_of.to_pydatetime(), DATETIME_FORMAT)
@@ -626,9 +648,9 @@ def _summary_sheet(summary: pd.DataFrame, as_of: pd.Timestamp):
         s.put(r, 1, excel_text(rec["shop"]))
         s.put(r, 2, rec["month"].to_timestamp().to_pydatetime(), MONTH_FORMAT)
         key = f'orders_shop,"="&A{r},orders_month,B{r}'
-        s.put(r, 4, f'=COUNTIFS({key},orders_status,"on_time")')
-        s.put(r, 5, f'=COUNTIFS({key},orders_status,"late")')
-        s.put(r, 6, f'=COUNTIFS({key},orders_status,"pending")')
+        s.put(r, 4, f"={count(key, 'on_time')}")
+        s.put(r, 5, f"={count(key, 'late')}")
+        s.put(r, 6, f"={count(key, 'pending')}")
         s.put(r, 3, f"=D{r}+E{r}")
         s.put(r, 7, f'=IF(C{r}=0,"",D{r}/C{r})', "0.00%")
         s.put(r, 8, f'=IF(OR(F{r}>0,DATE(YEAR(B{r}),MONTH(B{r})+1,1)>as_of),"yes","no")')
@@ -664,6 +686,7 @@ READ_ME = (
      "红色为超时；黄色为待发货且距截止不足 24 小时。"),
     ("Times are platform time ({timezone}). Statuses: on_time, late, pending, cancelled, error.",
      "时间均为{timezone_zh}。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消、error 数据有误。"),
+    (FILLED_NOTE_EN, FILLED_NOTE_ZH),
 )
 
 
@@ -695,6 +718,11 @@ def build_portable(
     statutory: bool = True,
     spare_windows: int = SPARE_WINDOW_ROWS,
     spare_days: int = SPARE_DAYS,
+    products: pd.DataFrame | None = None,
+    scans: pd.DataFrame | None = None,
+    history_from=None,
+    channel: str | None = None,
+    dayfirst: bool = False,
 ):
     """The portable workbook as an openpyxl ``Workbook`` (formulas only, no cached values).
 
@@ -710,7 +738,10 @@ def build_portable(
         if holidays is not None
         else Calendar(statutory=statutory, rules=rules)
     )
-    result = assess_orders(orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, explain=False)
+    result = assess_orders(
+        orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, explain=False, products=products,
+        scans=scans, history_from=history_from, channel=channel, dayfirst=dayfirst,
+    )
     summary = monthly_summary(result, penalties, as_of=as_of, rules=rules, headers=headers)
     layout = _rules_sheet(rules)
     orders_sheet, order_names, _ = _orders_sheet(result.orders, rules, headers, layout, spare_rows)
@@ -718,7 +749,9 @@ def build_portable(
         holiday_windows(holidays, rules, statutory), spare_windows, spare_days
     )
     penalties_sheet, penalty_names = _penalties_sheet(penalties, rules, headers, spare_rows)
-    summary_sheet, summary_names = _summary_sheet(summary, summary.attrs["as_of"])
+    summary_sheet, summary_names = _summary_sheet(
+        summary, summary.attrs["as_of"], by_line="orders_order_line" in order_names
+    )
     names = {**layout.names, **order_names, **holiday_names, **penalty_names, **summary_names}
     sheets = [
         _read_me_sheet(rules.timezone), orders_sheet, summary_sheet, holidays_sheet, penalties_sheet, layout.sheet,
@@ -763,6 +796,7 @@ def _workbook(sheets: list[_Sheet], names: dict):
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     grey = PatternFill("solid", fgColor="F2F2F2")
+    blue = PatternFill("solid", fgColor=FILLED_COLOUR)
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
     for sheet in sheets:
@@ -774,6 +808,8 @@ def _workbook(sheets: list[_Sheet], names: dict):
                 cell.number_format = fmt
             if c in sheet.shade_cols and r > HEADER_ROW:
                 cell.fill = grey
+            if (r, c) in sheet.filled:
+                cell.fill = blue
             if c in sheet.wrap_cols or (r, c) in sheet.wrap_cells:
                 cell.alignment = wrap
             elif sheet.name == "Rules":

@@ -64,6 +64,9 @@ CHINESE = {
     "end": "结束",
     "scope": "适用",
     "name": "名称",
+    "order_line": "订单行（1 = 计入）",
+    "product_id": "商品ID",
+    "seller_code": "商家编码",
 }
 
 

@@ -27,6 +27,7 @@ from ..core.monthly import monthly_summary
 from ..core.orders import DATETIME_FIELDS, ORDER_COLUMNS
 from ..core.parsing import parse_datetimes
 from ..core.rules import Rules, default_rules
+from .filled_cells import FILLED_COLOUR, FILLED_NOTE_EN, FILLED_NOTE_ZH, filled_fields, order_lines
 from .outputs import DATETIME_FORMAT, excel_text
 from .presentation import (
     CHINESE,
@@ -95,6 +96,7 @@ class _Sheet:
         self.header_row: int | None = None
         self.merged: list[str] = []
         self.wrap_cells: set[tuple[int, int]] = set()
+        self.filled: set[tuple[int, int]] = set()  # cells filled in, not the export's own values
 
     def put(self, row: int, col: int, value) -> None:
         self.cells[(row, col)] = _excel_value(value)
@@ -110,13 +112,18 @@ class _Sheet:
 
 
 def _orders_sheet(result: Assessed) -> tuple:
-    """Canonical columns A..I as given (dates and counts as real values where they parse), then the
-    three formula columns; values come from the orders parsed at the boundary."""
+    """Canonical columns A..I as given (dates and counts as real values where they parse; the
+    fields a real export lacks as the assessment filled them, marked), then the three formula
+    columns, then ``order_line`` for an export of product lines; values come from the orders
+    parsed at the boundary."""
     sheet = _Sheet("Orders")
     orders, assessed = result.orders, result.frame
     extra = [c for c in orders.frame.columns if c not in orders.headers_used]
     n = len(orders)
-    names = list(ORDER_COLUMNS) + list(ADDED) + [str(c) for c in extra]
+    filled = filled_fields(orders)
+    lines = order_lines(orders)
+    tail = ["order_line"] if lines is not None else []
+    names = list(ORDER_COLUMNS) + list(ADDED) + tail + [str(c) for c in extra]
     for j, name in enumerate(names, start=1):
         sheet.put(1, j, name)
     sheet.bold_rows.add(1)
@@ -137,9 +144,18 @@ def _orders_sheet(result: Assessed) -> tuple:
         else:
             values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in raw]
             sheet.widths[j] = 19 if name == "order_id" else 16 if name == "shop" else 9
+        if name in filled:
+            used = filled[name]
+            values = [v if u is None else u for v, u in zip(values, used.values, strict=True)]
+            sheet.filled |= {(i + 2, j) for i in np.flatnonzero(used.filled)}
         for i, v in enumerate(values, start=2):
             sheet.put(i, j, v)
-    for k, col in enumerate(extra, start=len(ORDER_COLUMNS) + len(ADDED) + 1):
+    if lines is not None:
+        j = len(ORDER_COLUMNS) + len(ADDED) + 1
+        for i, v in enumerate(lines.tolist(), start=2):
+            sheet.put(i, j, v)
+        sheet.widths[j] = 10
+    for k, col in enumerate(extra, start=len(ORDER_COLUMNS) + len(ADDED) + len(tail) + 1):
         for i, v in enumerate(orders.frame[col].astype(object).tolist(), start=2):
             sheet.put(i, k, v if isinstance(v, str) or v is None or not pd.isna(v) else None)
         sheet.widths[k] = max(10, min(40, len(str(col)) + 2))
@@ -167,7 +183,7 @@ def _orders_sheet(result: Assessed) -> tuple:
     sheet.formats[first + 2] = "0.00"
     sheet.widths.update({first: 21, first + 1: 12, first + 2: 11})
     sheet.freeze = "A2"
-    table_ref = f"Orders!$A$1:${_col(first + 2)}${last}"
+    table_ref = f"Orders!$A$1:${_col(first + 2 + len(tail))}${last}"
     return sheet, table_ref
 
 
@@ -222,7 +238,8 @@ def _summary_sheet(
         ]
         sheet.array(top, 5, f"=REFUND_DUE({orders_ref},{penalties_ref},{months},$B$1,{shops})", due)
         last = int(orders_ref.rsplit("$", 1)[1])
-        col = {name: _col(j) for j, name in enumerate(ORDER_COLUMNS + ADDED, start=1)}
+        col = {name: _col(j) for j, name in enumerate(ORDER_COLUMNS + ADDED + ("order_line",), start=1)}
+        by_line = orders_ref.split(":")[1].startswith(f"${col['order_line']}$")
 
         def orders(name):
             return f"Orders!${col[name]}$2:${col[name]}${last}"
@@ -231,8 +248,11 @@ def _summary_sheet(
             start, end = _month_bounds(i)
             key = (f'{orders("shop")},"="&$A{i},{orders("deadline")},">="&{start},'
                    f'{orders("deadline")},"<"&{end}')
-            sheet.formula(i, 7, f'=COUNTIFS({key},{orders("status")},"late")', int(rec["late"]))
-            sheet.formula(i, 8, f'=COUNTIFS({key},{orders("status")},"pending")', int(rec["pending"]))
+            for c, status in ((7, "late"), (8, "pending")):
+                count = f'COUNTIFS({key},{orders("status")},"{status}")'
+                if by_line:  # an order of several rows counts once: not its lines after the first
+                    count += f'-COUNTIFS({key},{orders("status")},"{status}",{orders("order_line")},">1")'
+                sheet.formula(i, c, f"={count}", int(rec[status]))
             sheet.formula(i, 9, _penalty_sum(i, penalty_cols or {}), float(rec["penalties"]))
             sheet.formula(i, 10, f"=I{i}-E{i}", float(rec["penalties"] - rec["refund_due"]))
     sheet.formats.update({3: "0.00%", 5: MONEY_FORMAT, 6: DATETIME_FORMAT, 9: MONEY_FORMAT, 10: MONEY_FORMAT})
@@ -411,6 +431,7 @@ HOW_TO = (
         "Times are platform time ({timezone}). Statuses: on_time, late, pending, cancelled.",
         "时间均为平台时间（{timezone_zh}）。状态：on_time 及时、late 超时、pending 待发、cancelled 已取消。",
     ),
+    (FILLED_NOTE_EN, FILLED_NOTE_ZH),
 )
 
 
@@ -433,6 +454,32 @@ def _howto_sheet(timezone: str):
     sheet.bold_rows.add(1)
     sheet.widths.update({1: 90, 2: 75})
     sheet.wrap = True
+    return sheet
+
+
+def _products_sheet(products: pd.DataFrame, rules: Rules, headers: dict | None):
+    """The products list as read: product id (and seller code where the list has one) and the
+    listing date (a date where it parses, else as typed)."""
+    sheet = _Sheet("Products")
+    cols = canonical_series(products, "products", headers)
+    names = [c for c in ("product_id", "seller_code", "listed_at") if c in cols]
+    for j, name in enumerate(names, start=1):
+        sheet.put(1, j, _bilingual(name))
+        raw = cols[name].reset_index(drop=True).astype(object).tolist()
+        values = raw
+        if name == "listed_at":
+            parsed, errors = parse_datetimes(pd.Series(raw, dtype=object), "listed_at", rules.timezone)
+            values = [p if e is None and not np.isnat(p) else r for p, e, r in zip(parsed, errors, raw, strict=True)]
+            sheet.formats[j] = DATETIME_FORMAT
+        else:
+            values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in raw]
+        for i, v in enumerate(values, start=2):
+            sheet.put(i, j, v)
+        sheet.widths[j] = 20
+    sheet.bold_rows.add(1)
+    sheet.header_row = 1
+    sheet.heights[1] = 30
+    sheet.freeze = "A2"
     return sheet
 
 
@@ -489,11 +536,21 @@ def build_sheets(
     as_of,
     rules: Rules | None = None,
     headers: dict | None = None,
+    products: pd.DataFrame | None = None,
+    scans: pd.DataFrame | None = None,
+    history_from=None,
+    channel: str | None = None,
+    dayfirst: bool = False,
 ) -> list[_Sheet]:
-    """Lay out every sheet; cached formula values come from one engine run."""
+    """Lay out every sheet; cached formula values come from one engine run. ``products``,
+    ``scans``, ``history_from``, ``channel`` and ``dayfirst`` fill what a real export lacks, as
+    for :func:`~xlcompliance.assess`; the Orders sheet holds the values filled in."""
     rules = rules or default_rules()
     calendar = Calendar.from_frame(holidays, rules=rules) if holidays is not None else Calendar(rules=rules)
-    result = assess_orders(orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers)
+    result = assess_orders(
+        orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, products=products, scans=scans,
+        history_from=history_from, channel=channel, dayfirst=dayfirst,
+    )
     summary = monthly_summary(result, penalties, as_of=as_of, rules=rules, headers=headers)
     as_of_ts = summary.attrs["as_of"]
     assessed = result.frame
@@ -508,6 +565,7 @@ def build_sheets(
         _summary_sheet(summary, as_of_ts, orders_ref, penalties_ref, _penalty_columns(penalties)),
         _holidays_sheet(holidays, calendar, years),
         penalties_sheet,
+        *([_products_sheet(products, rules, headers)] if products is not None else []),
         _rules_sheet(rules),
         _conf_sheet(),
     ]
@@ -515,12 +573,13 @@ def build_sheets(
 
 def _save(sheets: list[_Sheet], path: Path) -> None:
     import openpyxl
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.formula import ArrayFormula
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
+    filled = PatternFill("solid", fgColor=FILLED_COLOUR)
     cached: dict[str, dict[str, object]] = {}
     for sheet in sheets:
         ws = wb.create_sheet(sheet.name)
@@ -534,6 +593,8 @@ def _save(sheets: list[_Sheet], path: Path) -> None:
                 cell.number_format = sheet.cell_formats[(r, c)]
             if getattr(sheet, "wrap", False):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if (r, c) in sheet.filled:
+                cell.fill = filled
         masters = cached.setdefault(ws.title, {})
         for r0, c0, r1, c1, text, values in sheet.arrays:
             ref = f"{_col(c0)}{r0}:{_col(c1)}{r1}"
@@ -630,9 +691,12 @@ def _copy_with_cached_values(path: Path, tmp: Path, names: list[str], cached: di
 
 
 def write_workbook(
-    path, orders, penalties=None, holidays=None, *, as_of, rules=None, headers=None, force: bool = False, inputs=()
+    path, orders, penalties=None, holidays=None, *, as_of, rules=None, headers=None, force: bool = False, inputs=(),
+    **export_inputs,
 ) -> Path:
-    """Build the seller workbook and write it atomically (never over an input file)."""
+    """Build the seller workbook and write it atomically (never over an input file).
+    ``export_inputs``: ``products``, ``scans``, ``history_from``, ``channel``, ``dayfirst`` (see
+    :func:`build_sheets`)."""
     path = check_target(path, suffixes=(".xlsx",), force=force, inputs=inputs)  # before any work
-    sheets = build_sheets(orders, penalties, holidays, as_of=as_of, rules=rules, headers=headers)
+    sheets = build_sheets(orders, penalties, holidays, as_of=as_of, rules=rules, headers=headers, **export_inputs)
     return atomic_write(path, lambda tmp: _save(sheets, tmp), suffixes=(".xlsx",), force=force, inputs=inputs)

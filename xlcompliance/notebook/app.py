@@ -261,6 +261,22 @@ class WhatIfApp:
         self.upload_penalties = w.FileUpload(
             accept=UPLOAD_TYPES, multiple=False, description="Penalties 罚款", layout=w.Layout(width="auto")
         )
+        # what a real export lacks: listing dates (products list), first scans, the channel
+        self.upload_products = w.FileUpload(
+            accept=UPLOAD_TYPES, multiple=False, description="Products 商品", layout=w.Layout(width="auto")
+        )
+        self.upload_scans = w.FileUpload(
+            accept=UPLOAD_TYPES, multiple=False, description="Scans 物流", layout=w.Layout(width="auto")
+        )
+        self.export_channel = w.Dropdown(
+            options=[("(from the export)", None), ("POP", "POP"), ("JIT", "JIT")],
+            value=None,
+            description="channel if none 模式",
+            layout=w.Layout(width="280px"),
+            style={"description_width": "130px"},
+        )
+        self.products: pd.DataFrame | None = None
+        self.scans: pd.DataFrame | None = None
         self.shop = w.Dropdown(description="shop 店铺", style=style, layout=wide)
         self.month = w.Dropdown(description="month 月份", style=style, layout=wide)
         self.pop_shift = w.IntSlider(
@@ -368,6 +384,9 @@ class WhatIfApp:
             "message",
             "upload_orders",
             "upload_penalties",
+            "upload_products",
+            "upload_scans",
+            "export_channel",
             "as_of_text",
             "download",
             "download_link",
@@ -380,6 +399,7 @@ class WhatIfApp:
             [
                 self.title,
                 w.HBox([self.upload_orders, self.upload_penalties, self.as_of_text]),
+                w.HBox([self.upload_products, self.upload_scans, self.export_channel]),
                 self.message,
                 w.HBox(
                     [
@@ -414,6 +434,9 @@ class WhatIfApp:
             widget.observe(self._on_change, names="value")
         self.upload_orders.observe(self._on_upload, names="value")
         self.upload_penalties.observe(self._on_upload, names="value")
+        self.upload_products.observe(self._on_upload, names="value")
+        self.upload_scans.observe(self._on_upload, names="value")
+        self.export_channel.observe(self._on_export_channel, names="value")
         self.as_of_text.observe(self._on_as_of, names="value")
         self.download.on_click(lambda _button: self.prepare_download())
         self._restoring_upload = False
@@ -440,15 +463,22 @@ class WhatIfApp:
         *,
         as_of=None,
         source: str = "orders",
+        **export_inputs,
     ) -> None:
-        """Assess ``orders`` (the baseline), fill the shop/month choices and recompute."""
+        """Assess ``orders`` (the baseline), fill the shop/month choices and recompute.
+
+        ``export_inputs`` (``products``, ``scans``, ``channel``) replace those the app holds
+        (kept for the orders loaded next); the others stay as they are."""
+        inputs = {"products": self.products, "scans": self.scans, "channel": self.export_channel.value}
+        inputs.update(export_inputs)
         as_of = resolve_as_of(as_of, self.rules) if as_of is not None else now_platform(self.rules)
         engine = {"calendar": self.calendar, "rules": self.rules, "headers": self.headers}
-        result = assess_orders(orders, as_of=as_of, **engine)
+        result = assess_orders(orders, as_of=as_of, **engine, **inputs)
         summary = monthly_summary(result, penalties, as_of=as_of, rules=self.rules, headers=self.headers)
         priority = priority_list(result, as_of=as_of, **engine)
         # all computed: only now replace the app's data (a failed load leaves it as it was)
         self.orders, self.penalties, self.source, self.as_of = orders, penalties, source, as_of
+        self.products, self.scans = inputs["products"], inputs["scans"]
         self.assessment, self.assessed, self.summary, self.priority = result, result.frame, summary, priority
         self._show_as_of()
         counts = self.assessed["status"].value_counts()
@@ -533,7 +563,10 @@ class WhatIfApp:
         files = change["new"]
         if not files or self._restoring_upload:
             return
-        kind = "orders" if change["owner"] is self.upload_orders else "penalties"
+        kind = {
+            self.upload_orders: "orders", self.upload_penalties: "penalties", self.upload_products: "products",
+            self.upload_scans: "scans",
+        }[change["owner"]]
         item = files[0]
         try:
             with tempfile.TemporaryDirectory(prefix="xlcompliance-upload-") as tmp:
@@ -547,9 +580,11 @@ class WhatIfApp:
                 self.load(frame, penalties, as_of=self._as_of_for_new_orders(), source=item["name"])
                 self.is_sample = False
                 self.sample_statement = False
-            else:
+            elif kind == "penalties":
                 self.load(self.orders, frame, as_of=self.as_of, source=self.source)
                 self.sample_statement = False
+            else:  # the current orders re-assessed with it; kept for orders uploaded later
+                self.load(self.orders, self.penalties, as_of=self.as_of, source=self.source, **{kind: frame})
             self.message.value = f"<p style='color:#2ca02c'>Loaded {html.escape(item['name'])}.</p>"
         except Exception as exc:  # noqa: BLE001 -- the app must answer, never fail silently
             self._restore_upload(change["owner"], change["old"])
@@ -560,6 +595,18 @@ class WhatIfApp:
             if not text.startswith(name):
                 text = f"{name}: {text}"
             self.message.value = f"<p style='color:#d62728'>{html.escape(text)}</p>"
+
+    def _on_export_channel(self, change) -> None:
+        """Re-assess the current orders with the channel chosen for rows without one."""
+        if self._restoring_upload:
+            return
+        try:
+            self.load(self.orders, self.penalties, as_of=self.as_of, source=self.source, channel=change["new"])
+        except Exception as exc:  # noqa: BLE001 -- the app must answer, never fail silently
+            self._restore_upload(self.export_channel, change["old"])
+            self.message.value = f"<p style='color:#d62728'>{html.escape(str(exc))}</p>"
+            return
+        self.message.value = ""
 
     def _restore_upload(self, widget, old) -> None:
         """Put an upload button back to what it held (its counter too) after a failed upload."""
