@@ -49,6 +49,8 @@ from .presentation import (
     CHINESE,
     add_table,
     bold_header,
+    cell_value,
+    column_letter,
     late_and_soon_rules,
     make_deterministic,
     print_setup,
@@ -79,23 +81,6 @@ _WORKING_LABELS = {
     "weekend_mask": ("weekdays not counted (Mon..Sun)", "不计入的星期（一..日）"),
 }
 _DATE_FIELDS = ("paid_at", "listed_at", "fulfilled_at", "cancelled_at")
-
-
-def _letter(i: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(i)
-
-
-def _cell_value(value):
-    """A parsed value as a cell value: naive datetimes, plain numbers, neutralised text, None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, np.datetime64 | pd.Timestamp):
-        return pd.Timestamp(value).to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return excel_text(value) if isinstance(value, str) else value
 
 
 # --- the sheets as cells ------------------------------------------------------------------------
@@ -204,7 +189,7 @@ def _rules_sheet(rules: Rules) -> _RulesLayout:
          "rs_self_hours", "rs_pickup_days"),
         start=1,
     ):
-        names[name] = f"Rules!${_letter(j)}${first}:${_letter(j)}${last}"
+        names[name] = f"Rules!${column_letter(j)}${first}:${column_letter(j)}${last}"
 
     wrapped = {(row, 9) for row in range(first, last + 1)} | {(1, 1)}
     r = last + 2
@@ -299,7 +284,7 @@ def _holidays_sheet(windows: list[tuple], spare_windows: int, spare_days: int):
     total = {}
     for r in range(FIRST, last + 1):
         for col, channel in ((5, "POP"), (6, "JIT")):
-            c = _letter(col)
+            c = column_letter(col)
             valid = f"AND(ISNUMBER(A{r}),ISNUMBER(B{r}),B{r}>=A{r},{_scope_test(f'C{r}', channel)})"
             days = f"IF({valid},INT(B{r})-INT(A{r})+1,0)"
             s.put(r, col, f"=N({c}{r - 1})+{days}")
@@ -312,7 +297,7 @@ def _holidays_sheet(windows: list[tuple], spare_windows: int, spare_days: int):
     for channel in ("POP", "JIT"):
         total[channel] = sum((e - st).days + 1 for st, e, sc, _ in windows if sc in (channel, "ALL"))
     slots = max(total.values(), default=0) + spare_days
-    counts = {ch: f"${_letter(col)}${FIRST}:${_letter(col)}${last}" for ch, col in (("POP", 5), ("JIT", 6))}
+    counts = {ch: f"${column_letter(col)}${FIRST}:${column_letter(col)}${last}" for ch, col in (("POP", 5), ("JIT", 6))}
     for k in range(1, slots + 1):
         r = HEADER_ROW + k
         for col, channel in ((9, "POP"), (10, "JIT")):
@@ -398,7 +383,7 @@ def _parsed_orders(parsed: Orders) -> tuple[dict, list, dict]:
             values = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in raw]
         if name in filled:
             values = [v if u is None else u for v, u in zip(values, filled[name].values, strict=True)]
-        out[name] = [_cell_value(v) for v in values]
+        out[name] = [cell_value(v) for v in values]
     return out, extra, {name: f.filled for name, f in filled.items()}
 
 
@@ -431,12 +416,12 @@ def _stamp(cell: str) -> str:
 
 def _row_formulas(r: int, col: dict, layout: _RulesLayout) -> dict:
     """The formulas of one order row, by column name."""
-    c = {k: f"{_letter(v)}{r}" for k, v in col.items()}
+    c = {k: f"{column_letter(v)}{r}" for k, v in col.items()}
     paid, listed, sales = c["paid_at"], c["listed_at"], c["last_month_sales"]
     done, cancelled = c["fulfilled_at"], c["cancelled_at"]
     ch, method, mask, err, rule = c["channel_read"], c["method_read"], c["weekend_mask"], c["error"], c["rule_set"]
     deadline, status = c["deadline"], c["status"]
-    oid = f"{_letter(col['order_id'])}"
+    oid = f"{column_letter(col['order_id'])}"
 
     def text_error(cell, field, what="not a date or time"):
         return f'IF(ISTEXT({cell}),"; {field}: {what}: \'"&{cell}&"\'","")'
@@ -555,7 +540,7 @@ def _orders_sheet(parsed: Orders, rules: Rules, headers, layout: _RulesLayout, s
         s.put(FIRST + i, col["order_line"], v)
     for k, c in enumerate(extra, start=len(columns) + 1):
         for i, v in enumerate(orders[c].astype(object).tolist()):
-            s.put(FIRST + i, k, _cell_value(v))
+            s.put(FIRST + i, k, cell_value(v))
         s.widths[k] = max(10, min(40, len(str(c)) + 2))
     formats = {"deadline": DATETIME_FORMAT, "hours_late": "0.0", "month": MONTH_FORMAT}
     for i in range(n):
@@ -563,7 +548,7 @@ def _orders_sheet(parsed: Orders, rules: Rules, headers, layout: _RulesLayout, s
         for name, text in _row_formulas(r, col, layout).items():
             s.put(r, col[name], text, formats.get(name))
     last_col = len(columns) + len(extra)
-    s.table = (f"A{HEADER_ROW}:{_letter(last_col)}{max(FIRST, FIRST + n - 1)}", "Orders")
+    s.table = (f"A{HEADER_ROW}:{column_letter(last_col)}{max(FIRST, FIRST + n - 1)}", "Orders")
     widths = {"order_id": 19, "shop": 15, "channel": 8, "method": 9, "last_month_sales": 10,
               "deadline": 19, "status": 10, "hours_late": 9, "error": 30, "rule_set": 15, "month": 9,
               "channel_read": 9, "method_read": 9, "weekend_mask": 12}
@@ -574,7 +559,7 @@ def _orders_sheet(parsed: Orders, rules: Rules, headers, layout: _RulesLayout, s
     s.title_rows = f"1:{HEADER_ROW}"
     bottom = FIRST + n - 1 + spare_rows
     names = {
-        f"orders_{name}": f"Orders!${_letter(col[name])}${FIRST}:${_letter(col[name])}${bottom}"
+        f"orders_{name}": f"Orders!${column_letter(col[name])}${FIRST}:${column_letter(col[name])}${bottom}"
         for name in ("shop", "status", "month", *tail)
     }
     return s, names, col
@@ -598,12 +583,12 @@ def _penalties_sheet(penalties: pd.DataFrame | None, rules: Rules, headers, spar
             bad = not pd.isna(rec["error"])
             raw_amount = raw["amount"].iloc[i]
             raw_when = raw["deducted_at"].iloc[i]
-            s.put(r, 1, _cell_value(rec["shop"]) or None)
-            s.put(r, 2, _cell_value(rec["order_id"]) or None)
+            s.put(r, 1, cell_value(rec["shop"]) or None)
+            s.put(r, 2, cell_value(rec["order_id"]) or None)
             raw_channel = raw["channel"].iloc[i] if "channel" in raw else None
-            s.put(r, 3, _cell_value(rec["channel"]) if not bad else _cell_value(raw_channel))
-            s.put(r, 4, rec["amount_cents"] / scale if not bad else _cell_value(raw_amount), MONEY_FORMAT)
-            s.put(r, 5, _cell_value(rec["deducted_at"]) if not bad else _cell_value(raw_when), DATETIME_FORMAT)
+            s.put(r, 3, cell_value(rec["channel"]) if not bad else cell_value(raw_channel))
+            s.put(r, 4, rec["amount_cents"] / scale if not bad else cell_value(raw_amount), MONEY_FORMAT)
+            s.put(r, 5, cell_value(rec["deducted_at"]) if not bad else cell_value(raw_when), DATETIME_FORMAT)
             s.put(r, 7, None if not bad else excel_text(str(rec["error"])))
     for i in range(n):
         r = FIRST + i
@@ -821,7 +806,7 @@ def _workbook(sheets: list[_Sheet], names: dict):
         for row, first, last in sheet.headers:
             bold_header(ws, row, first, last)
         for c, width in sheet.widths.items():
-            ws.column_dimensions[_letter(c)].width = width
+            ws.column_dimensions[column_letter(c)].width = width
         for ref in sheet.merged:
             ws.merge_cells(ref)
         _fit_heights(ws, sheet)
@@ -834,8 +819,8 @@ def _workbook(sheets: list[_Sheet], names: dict):
         print_setup(ws, title_rows=sheet.title_rows)
     orders = wb["Orders"]
     ref = orders.tables["Orders"].ref
-    status_col = _letter(list(ORDER_COLUMNS + ADDED).index("status") + 1)
-    deadline_col = _letter(list(ORDER_COLUMNS + ADDED).index("deadline") + 1)
+    status_col = column_letter(list(ORDER_COLUMNS + ADDED).index("status") + 1)
+    deadline_col = column_letter(list(ORDER_COLUMNS + ADDED).index("deadline") + 1)
     late_and_soon_rules(orders, f"A{FIRST}:{ref.split(':')[1]}", status_col, deadline_col, FIRST, "as_of")
     for name, ref in sorted(names.items()):
         wb.defined_names[name] = DefinedName(name, attr_text=ref)

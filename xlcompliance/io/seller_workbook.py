@@ -28,10 +28,12 @@ from ..core.orders import DATETIME_FIELDS, ORDER_COLUMNS
 from ..core.parsing import parse_datetimes
 from ..core.rules import Rules, default_rules
 from .filled_cells import FILLED_COLOUR, FILLED_NOTE_EN, FILLED_NOTE_ZH, filled_fields, order_lines
-from .outputs import DATETIME_FORMAT, excel_text
+from .outputs import DATETIME_FORMAT
 from .presentation import (
     CHINESE,
     bold_header,
+    cell_value,
+    column_letter,
     late_and_soon_rules,
     make_deterministic,
     print_setup,
@@ -54,23 +56,6 @@ def _bilingual(name: str) -> str:
     """A header in English over Chinese; the engine and the workbook functions read its first line."""
     zh = CHINESE.get(name)
     return f"{name}\n{zh}" if zh else name
-
-
-def _col(i: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(i)
-
-
-def _excel_value(value):
-    """A parsed value as a cell value (datetimes naive, numpy scalars plain, blanks None)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, np.datetime64 | pd.Timestamp):
-        return pd.Timestamp(value).to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return excel_text(value) if isinstance(value, str) else value
 
 
 # --- layout: what goes in each cell ------------------------------------------------------------
@@ -99,7 +84,7 @@ class _Sheet:
         self.filled: set[tuple[int, int]] = set()  # cells filled in, not the export's own values
 
     def put(self, row: int, col: int, value) -> None:
-        self.cells[(row, col)] = _excel_value(value)
+        self.cells[(row, col)] = cell_value(value)
 
     def formula(self, row: int, col: int, text: str, value) -> None:
         """One formula cell that shows ``value`` (the engine's) until the spreadsheet recalculates."""
@@ -161,7 +146,7 @@ def _orders_sheet(result: Assessed) -> tuple:
         sheet.widths[k] = max(10, min(40, len(str(col)) + 2))
 
     last = n + 1
-    ref = {name: f"{_col(j)}2:{_col(j)}{last}" for j, name in enumerate(ORDER_COLUMNS, start=1)}
+    ref = {name: f"{column_letter(j)}2:{column_letter(j)}{last}" for j, name in enumerate(ORDER_COLUMNS, start=1)}
     holidays = f"Holidays!$A$1:$D${HOLIDAY_ROWS}"
     as_of = "Summary!$B$1"
     row_args = f"{ref['channel']},{ref['paid_at']}"
@@ -183,7 +168,7 @@ def _orders_sheet(result: Assessed) -> tuple:
     sheet.formats[first + 2] = "0.00"
     sheet.widths.update({first: 21, first + 1: 12, first + 2: 11})
     sheet.freeze = "A2"
-    table_ref = f"Orders!$A$1:${_col(first + 2 + len(tail))}${last}"
+    table_ref = f"Orders!$A$1:${column_letter(first + 2 + len(tail))}${last}"
     return sheet, table_ref
 
 
@@ -238,7 +223,7 @@ def _summary_sheet(
         ]
         sheet.array(top, 5, f"=REFUND_DUE({orders_ref},{penalties_ref},{months},$B$1,{shops})", due)
         last = int(orders_ref.rsplit("$", 1)[1])
-        col = {name: _col(j) for j, name in enumerate(ORDER_COLUMNS + ADDED + ("order_line",), start=1)}
+        col = {name: column_letter(j) for j, name in enumerate(ORDER_COLUMNS + ADDED + ("order_line",), start=1)}
         by_line = orders_ref.split(":")[1].startswith(f"${col['order_line']}$")
 
         def orders(name):
@@ -338,7 +323,7 @@ def _penalties_sheet(penalties: pd.DataFrame | None, rules: Rules):
         sheet.widths[j] = 20 if kind.get(col) in ("deducted_at", "order_id") else 16
     sheet.bold_rows.add(1)
     sheet.freeze = "A2"
-    ref = f"Penalties!$A$1:${_col(max(len(penalties.columns), 1))}${len(penalties) + 1}"
+    ref = f"Penalties!$A$1:${column_letter(max(len(penalties.columns), 1))}${len(penalties) + 1}"
     return sheet, ref
 
 
@@ -509,10 +494,10 @@ def _finish_orders(sheet: _Sheet, table_ref: str) -> None:
     last_row = int(table_ref.rsplit("$", 1)[1])
     sheet.header_row = 1
     sheet.heights[1] = 30
-    sheet.autofilter = f"A1:{_col(width)}{max(last_row, 2)}"
+    sheet.autofilter = f"A1:{column_letter(width)}{max(last_row, 2)}"
     columns = list(ORDER_COLUMNS) + list(ADDED)
-    status, deadline = _col(columns.index("status") + 1), _col(columns.index("deadline") + 1)
-    sheet.late_rules = (f"A2:{_col(width)}{max(last_row, 2)}", status, deadline, 2)
+    status, deadline = column_letter(columns.index("status") + 1), column_letter(columns.index("deadline") + 1)
+    sheet.late_rules = (f"A2:{column_letter(width)}{max(last_row, 2)}", status, deadline, 2)
 
 
 def _penalty_columns(penalties: pd.DataFrame | None) -> dict:
@@ -523,7 +508,7 @@ def _penalty_columns(penalties: pd.DataFrame | None) -> dict:
     out = {}
     for name in ("shop", "amount", "deducted_at"):
         if name in known:
-            letter = _col(list(penalties.columns).index(known[name][0]) + 1)
+            letter = column_letter(list(penalties.columns).index(known[name][0]) + 1)
             out[name] = f"Penalties!${letter}$2:${letter}${len(penalties) + 1}"
     return out
 
@@ -597,21 +582,21 @@ def _save(sheets: list[_Sheet], path: Path) -> None:
                 cell.fill = filled
         masters = cached.setdefault(ws.title, {})
         for r0, c0, r1, c1, text, values in sheet.arrays:
-            ref = f"{_col(c0)}{r0}:{_col(c1)}{r1}"
+            ref = f"{column_letter(c0)}{r0}:{column_letter(c1)}{r1}"
             for i, row in enumerate(values):
                 for j, v in enumerate(row):
                     cell = ws.cell(row=r0 + i, column=c0 + j)
                     if i or j:
-                        cell.value = None if v == "" else _excel_value(v)
+                        cell.value = None if v == "" else cell_value(v)
                     if c0 + j in sheet.formats:
                         cell.number_format = sheet.formats[c0 + j]
             ws.cell(row=r0, column=c0).value = ArrayFormula(ref, text)
-            masters[f"{_col(c0)}{r0}"] = values[0][0]
+            masters[f"{column_letter(c0)}{r0}"] = values[0][0]
         for r, c, text, value in sheet.formulas:
             cell = ws.cell(row=r, column=c, value=text)
             if c in sheet.formats:
                 cell.number_format = sheet.formats[c]
-            masters[f"{_col(c)}{r}"] = value
+            masters[f"{column_letter(c)}{r}"] = value
         for ref in sheet.merged:
             ws.merge_cells(ref)
         for r, c in sheet.wrap_cells:
@@ -623,7 +608,7 @@ def _save(sheets: list[_Sheet], path: Path) -> None:
         if sheet.late_rules:
             late_and_soon_rules(ws, *sheet.late_rules, "as_of")
         for c, width in sheet.widths.items():
-            ws.column_dimensions[_col(c)].width = width
+            ws.column_dimensions[column_letter(c)].width = width
         if sheet.freeze:
             ws.freeze_panes = sheet.freeze
         if sheet.protect:
