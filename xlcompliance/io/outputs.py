@@ -122,6 +122,24 @@ def _illegal_characters() -> re.Pattern:
     return ILLEGAL_CHARACTERS_RE
 
 
+def column_letter(i: int) -> str:
+    """A sheet column's letters (1 -> A, 27 -> AA)."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i)
+
+
+def cell_value(value):
+    """A parsed value as a cell value: naive datetimes, plain numbers, neutralised text, None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, np.datetime64 | pd.Timestamp):
+        return pd.Timestamp(value).to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return excel_text(value) if isinstance(value, str) else value
+
+
 def _cell_text(s: pd.Series) -> pd.Series:
     text = s.astype(object)
     illegal = _illegal_characters()
@@ -343,4 +361,7 @@ def write_table(frame: pd.DataFrame, path, *, force: bool = False, inputs=(), sh
     return atomic_write(path, write, suffixes=TABLE_SUFFIXES, force=force, inputs=inputs)
 
 
-__all__ = ["neutralise", "excel_text", "safe_frame", "typed_orders", "write_csv", "write_sheets", "write_table"]
+__all__ = [
+    "cell_value", "column_letter", "neutralise", "excel_text", "safe_frame",
+    "typed_orders", "write_csv", "write_sheets", "write_table",
+]

@@ -44,13 +44,11 @@ from ..core.monthly import monthly_summary
 from ..core.orders import Orders
 from ..core.rules import WEEKDAYS, Rules, default_rules
 from .filled_cells import FILLED_COLOUR, FILLED_NOTE_EN, FILLED_NOTE_ZH, filled_fields, order_lines
-from .outputs import DATETIME_FORMAT, excel_text
+from .outputs import DATETIME_FORMAT, cell_value, column_letter, excel_text
 from .presentation import (
     CHINESE,
     add_table,
     bold_header,
-    cell_value,
-    column_letter,
     late_and_soon_rules,
     make_deterministic,
     print_setup,

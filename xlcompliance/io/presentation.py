@@ -12,11 +12,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from .outputs import excel_text
-
 #: Document timestamp written into every workbook (docProps/core.xml): a fixed instant, so a
 #: workbook's bytes depend only on its inputs.
 FIXED_TIMESTAMP = "2024-01-01T00:00:00Z"
@@ -181,21 +176,3 @@ _ZONE_NAMES_ZH = {"Asia/Shanghai": "北京时间"}
 def zone_name_zh(timezone: str) -> str:
     """How a Chinese reader names the rules' time zone (its IANA name where none is known)."""
     return _ZONE_NAMES_ZH.get(timezone, timezone)
-
-
-def column_letter(i: int) -> str:
-    """A sheet column's letters (1 -> A, 27 -> AA)."""
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(i)
-
-
-def cell_value(value):
-    """A parsed value as a cell value: naive datetimes, plain numbers, neutralised text, None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, np.datetime64 | pd.Timestamp):
-        return pd.Timestamp(value).to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return excel_text(value) if isinstance(value, str) else value

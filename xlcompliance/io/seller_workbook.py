@@ -28,12 +28,10 @@ from ..core.orders import DATETIME_FIELDS, ORDER_COLUMNS
 from ..core.parsing import parse_datetimes
 from ..core.rules import Rules, default_rules
 from .filled_cells import FILLED_COLOUR, FILLED_NOTE_EN, FILLED_NOTE_ZH, filled_fields, order_lines
-from .outputs import DATETIME_FORMAT
+from .outputs import DATETIME_FORMAT, cell_value, column_letter
 from .presentation import (
     CHINESE,
     bold_header,
-    cell_value,
-    column_letter,
     late_and_soon_rules,
     make_deterministic,
     print_setup,
