@@ -103,6 +103,13 @@ def resolve_export_inputs(
             warnings.append(f"scans: {len(found.bad_rows)} row(s) could not be read and were left out; "
                             f"first: {found.bad_rows[0]}")
 
+    if not has_lines and products is None:  # an export of one row per order: nothing to fill but scans
+        if duplicates is None:
+            duplicates = (duplicate_errors(order_ids.reset_index(drop=True)) if order_ids is not None
+                          else np.full(n, None, dtype=object))
+        return ExportInputs(listed, sales.astype(float, copy=False), fulfilled, duplicates, None, None, None, None,
+                            scanned=scanned, warnings=warnings)
+
     # one order out of several rows: groups, repeated lines, disagreements
     id_keys = text_keys(order_ids) if order_ids is not None else None
     groups = order_groups(order_ids, keys=id_keys) if order_ids is not None else np.arange(n, dtype=np.int64)
