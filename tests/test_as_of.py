@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import xlcompliance as xlc
+from xlcompliance.core.as_of import recorded_as_of
 
 SAMPLE = xlc.sample()
 
@@ -27,13 +28,13 @@ def test_sample_loads_the_bundled_files():
 def test_assess_records_its_moment_and_ordinary_pandas_keeps_it():
     assessed = xlc.assess(june_orders(), as_of="2024-06-20 12:00")
     moment = pd.Timestamp("2024-06-20 12:00")
-    assert assessed.attrs["as_of"] == moment
+    assert recorded_as_of(assessed) == moment
     pieces = pd.concat([assessed.iloc[:5], assessed.iloc[5:]])
     for kept in (assessed.copy(), assessed[assessed["shop"] == "S"], assessed.sort_values("order_id"),
                  assessed.assign(x=1), assessed[["shop", "deadline", "status"]], pieces):
-        assert kept.attrs["as_of"] == moment
+        assert recorded_as_of(kept) == moment
     again = xlc.assess(assessed[["order_id", "shop", "channel", "paid_at"]], as_of="2024-06-21")
-    assert again.attrs["as_of"] == pd.Timestamp("2024-06-21")  # a re-assessment records its own
+    assert recorded_as_of(again) == pd.Timestamp("2024-06-21")  # a re-assessment records its own
 
 
 def test_summary_defaults_to_the_assessments_moment():
@@ -70,3 +71,13 @@ def test_reconcile_sees_a_stale_assessment_that_lost_its_moment():
         xlc.reconcile(assessed, None, as_of="2024-07-01 00:00")
     result = xlc.reconcile(assessed, None, as_of="2024-06-02 00:00")  # consistent: accepted
     assert result.summary["pending"].tolist() == [20]
+
+
+def test_an_assessment_with_its_moment_writes_to_parquet_and_back(tmp_path):
+    """pandas writes a frame's attrs into Parquet as JSON: the recorded moment must survive it."""
+    moment = pd.Timestamp("2024-06-20 12:00")
+    assessed = xlc.assess(xlc.sample().orders, as_of=moment)
+    assessed.to_parquet(tmp_path / "a.parquet")
+    back = pd.read_parquet(tmp_path / "a.parquet")
+    assert recorded_as_of(back) == moment
+    assert list(back["status"].astype(str)) == list(assessed["status"].astype(str))

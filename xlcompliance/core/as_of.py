@@ -18,13 +18,21 @@ _SHOWN = "%Y-%m-%d %H:%M:%S"
 
 
 def record_as_of(frame: pd.DataFrame, as_of: pd.Timestamp) -> None:
-    """Mark ``frame`` (a fresh output of ``assess``) as assessed as of ``as_of``, in place."""
-    frame.attrs = {**frame.attrs, AS_OF_ATTR: pd.Timestamp(as_of)}
+    """Mark ``frame`` (a fresh output of ``assess``) as assessed as of ``as_of``, in place.
+
+    Kept as ISO text: ``to_parquet`` writes a frame's attrs as JSON, which has no timestamps.
+    """
+    frame.attrs = {**frame.attrs, AS_OF_ATTR: pd.Timestamp(as_of).isoformat()}
 
 
 def recorded_as_of(frame: pd.DataFrame) -> pd.Timestamp | None:
     """The moment ``frame`` was assessed as of, when it still carries it."""
     value = frame.attrs.get(AS_OF_ATTR)
+    if isinstance(value, str):
+        try:
+            return pd.Timestamp(value)
+        except ValueError:
+            return None
     return value if isinstance(value, pd.Timestamp) else None
 
 
