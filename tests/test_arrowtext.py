@@ -60,7 +60,13 @@ def test_plain_counts_are_whole_digit_cells_only(values):
 
 
 def test_digit_keys_only_for_plain_digit_columns():
-    assert digit_keys(TextBytes(arrow_text(pd.Series(["8150010796252755", "7", None, ""], dtype="str"))))
-    assert digit_keys(TextBytes(arrow_text(pd.Series(["81500107962527550"], dtype="str")))) is None  # 17 digits
-    assert digit_keys(TextBytes(arrow_text(pd.Series(["123", "12a"], dtype="str")))) is None
+    rows, keys = digit_keys(arrow_text(pd.Series(["8150010796252755", "7", None, "", "07", "7"], dtype="str")))
+    assert rows.tolist() == [0, 1, 4, 5]
+    assert keys[1] == keys[3] and len(set(keys.tolist())) == 3  # "7" twice; "07" is another id
+    assert digit_keys(arrow_text(pd.Series(["815001079625275501"], dtype="str"))) is None  # 18 digits
+    assert digit_keys(arrow_text(pd.Series(["123", "12a"], dtype="str"))) is None
+    assert digit_keys(arrow_text(pd.Series(["123", "+12"], dtype="str"))) is None
+    assert digit_keys(arrow_text(pd.Series(["123", " 12"], dtype="str"))) is None
+    rows, keys = digit_keys(arrow_text(pd.Series([None, ""], dtype="str")))
+    assert len(rows) == len(keys) == 0
     assert arrow_text(pd.Series(["1"], dtype=object)) is None

@@ -107,3 +107,15 @@ def test_arrow_digit_ids_match_the_literal_reference(values, chunks):
     for series in (pd.Series(ordered, dtype="str"), pd.Series(pd.arrays.ArrowStringArray(chunked)),
                    pd.Series(ordered, dtype=pd.ArrowDtype(pa.string()))):
         assert list(duplicate_errors(series)) == literal(ordered)
+
+
+def test_shared_keys_of_rising_falling_and_wrapping_keys():
+    from xlcompliance.core.order_ids import _shared_keys
+
+    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    assert _shared_keys(np.array([1, 2, 3], dtype=np.int64)).tolist() == []
+    assert _shared_keys(np.array([3, 2, 1], dtype=np.int64)).tolist() == []
+    # differences that wrap around int64 must not pass for a rising column
+    assert _shared_keys(np.array([big, small, big], dtype=np.int64)).tolist() == [big]
+    assert _shared_keys(np.array([1, 2, 2, 3], dtype=np.int64)).tolist() == [2]
+    assert _shared_keys(np.array([], dtype=np.int64)).tolist() == []

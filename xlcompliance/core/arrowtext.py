@@ -182,43 +182,31 @@ def plain_counts(cells: TextBytes) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows_all), np.concatenate(values_all)
 
 
-_MAX_ID_DIGITS = 16  # two words
+_MAX_ID_DIGITS = 17  # value * 32 + length stays below 2**63
 
 
-def digit_keys(cells: TextBytes) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """Exact integer keys of ids that are plain digits, one group per length: ``[(rows, keys)]``.
+def digit_keys(arr) -> tuple[np.ndarray, np.ndarray] | None:
+    """Exact integer keys of ids that are plain ASCII digits: ``(rows, keys)`` of the non-blank
+    cells of an Arrow string array, or None when some non-blank cell is not 1..17 ASCII digits.
 
-    Within a group two keys are equal exactly when the texts are (the digits packed four bits
-    each). Blank cells are in no group. None when some non-blank cell is not 1..16 ASCII digits.
+    The key is the number the digits spell times 32 plus their count, so two keys are equal
+    exactly when the texts are ("012" and "12" differ). Arrow checks and converts the digits
+    in C, without a Python string per cell.
     """
-    present = ~cells.blank()
-    lengths = cells.length[present]
-    if len(lengths) and lengths.max() > _MAX_ID_DIGITS:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)  # NaN where null
+    present = np.nan_to_num(lengths, nan=0) > 0 if arr.null_count else lengths > 0
+    rows = np.flatnonzero(present)
+    if len(rows) < len(arr):
+        arr = arr.take(pa.array(rows))
+    if not len(rows):
+        return rows, np.zeros(0, dtype=np.int64)
+    if lengths[rows].max() > _MAX_ID_DIGITS or not pc.all(pc.ascii_is_decimal(arr)).as_py():
         return None
-    groups = []
-    for width in np.unique(lengths).tolist():
-        rows = np.flatnonzero(present & (cells.length == width))
-        if width <= 8:  # the word ending at the cell's last byte, shifted down to the cell
-            words = [cells.word(rows, width - 8) >> np.uint64(8 * (8 - width))]
-            layouts = [_layout("d" * width)]
-        else:  # the first 8 bytes and the last 8 (overlapping when shorter than 16)
-            words = [cells.word(rows, 0), cells.word(rows, width - 8)]
-            layouts = [_layout("d" * 8)] * 2
-        if not all(_fits(w, layout).all() for w, layout in zip(words, layouts, strict=True)):
-            return None
-        key = _packed(words[0])
-        if len(words) > 1:
-            key = (key << np.uint64(32)) | _packed(words[1])
-        groups.append((rows, key.view(np.int64)))
-    return groups
-
-
-def _packed(word: np.ndarray) -> np.ndarray:
-    """The low nibbles of the 8 bytes, packed into 32 bits."""
-    t = word & _LOW_NIBBLES
-    t = (t | (t >> np.uint64(4))) & np.uint64(0x00FF00FF00FF00FF)
-    t = (t | (t >> np.uint64(8))) & np.uint64(0x0000FFFF0000FFFF)
-    return (t | (t >> np.uint64(16))) & np.uint64(0x00000000FFFFFFFF)
+    values = pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
+    return rows, values * 32 + lengths[rows].astype(np.int64)
 
 
 def _all_digits(columns: list[np.ndarray]) -> np.ndarray:

@@ -17,8 +17,9 @@ from .as_of import record_as_of
 from .calendar import Calendar, default_calendar
 from .deadlines import BY_LISTING, BY_SALES, deadlines_from_codes
 from .explain import explanations
+from .masks import first_match
 from .orders import ORDER_COLUMNS, Orders, parse_orders
-from .parsing import parse_datetime
+from .parsing import message_rows, parse_datetime
 from .rules import Rules, default_rules
 
 ADDED_COLUMNS = ("rule_set", "eligible", "deadline", "status", "hours_late", "error", "explanation")
@@ -148,7 +149,7 @@ def assess_orders(
     paid, fulfilled, cancelled = orders.paid_at, filled.fulfilled, orders.cancelled_at
     listed, sales = filled.listed, filled.sales
     error = orders.error.copy()
-    valid = pd.isna(error)
+    valid = ~message_rows(error)
 
     result = deadlines_from_codes(paid, orders.channel, orders.method, listed, sales, valid, calendar, rules)
     _flag_beyond_excel(result, valid, error)
@@ -246,15 +247,15 @@ def order_statuses(deadline, fulfilled, cancelled, valid, as_of: pd.Timestamp):
         f_late = has_f & (fulfilled > deadline)
         c_late = has_c & (cancelled > deadline)
         o_late = open_ & (as_of64 > deadline)
-    status = np.select(
+    status = first_match(
         [~valid, has_f & ~f_late, f_late, c_late, has_c, o_late, open_],
         [ERROR, ON_TIME, LATE, LATE, CANCELLED, LATE, PENDING],
         ERROR,
     ).astype(np.int64)
-    end = np.where(has_f, fulfilled, np.where(has_c, cancelled, as_of64))
-    late = status == LATE
-    delta = (end - deadline).astype("timedelta64[us]").astype(np.int64)
-    hours = np.where(late, delta / 3.6e9, np.nan)
+    late = np.flatnonzero(status == LATE)  # hours late only where late (a few rows in a hundred)
+    end = np.where(has_f[late], fulfilled[late], np.where(has_c[late], cancelled[late], as_of64))
+    hours = np.full(len(status), np.nan)
+    hours[late] = (end - deadline[late]).astype("timedelta64[us]").astype(np.int64) / 3.6e9
     return status, hours
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import clock
 from .calendar import Calendar, default_calendar
+from .masks import set_where
 from .parsing import (
     BLANK,
     NAT,
@@ -110,7 +111,7 @@ def select_rule_sets(paid_us, listed_us, sales, rules: Rules):
     eligible = np.zeros(n, dtype=bool)
     reason = np.full(n, NOT_ELIGIBLE, dtype=np.int8)
     listed_known = listed_us != NAT.astype(np.int64)
-    since_listing = paid_us - listed_us
+    since_listing = np.where(listed_known, paid_us - listed_us, -1)  # -1: never "listed within"
     sales_known = ~np.isnan(sales)
     in_any_window = np.zeros(n, dtype=bool)
     for i in range(len(rules.rule_sets) - 2, -1, -1):  # reversed: earlier sets win
@@ -122,17 +123,17 @@ def select_rule_sets(paid_us, listed_us, sales, rules: Rules):
         by_sales = np.zeros(n, dtype=bool)
         if rs.listed_within_days is not None:
             limit = int(round(rs.listed_within_days * US_PER_DAY))
-            by_listing = listed_known & (since_listing >= 0) & (since_listing <= limit)
-        if rs.max_last_month_sales is not None:
-            by_sales = sales_known & (sales >= 0) & (sales <= rs.max_last_month_sales)
+            by_listing = (since_listing >= 0) & (since_listing <= limit)
+        if rs.max_last_month_sales is not None:  # NaN (unknown) compares False
+            by_sales = (sales >= 0) & (sales <= rs.max_last_month_sales)
         hit = in_window & (by_listing | by_sales)
-        index[hit] = i
+        set_where(index, hit, i)
         eligible |= hit
-        reason[hit] = BY_SALES
-        reason[hit & by_listing] = BY_LISTING
+        set_where(reason, hit, BY_SALES)
+        set_where(reason, hit & by_listing, BY_LISTING)
     rest = ~eligible
-    reason[rest & ~in_any_window] = BEFORE_WINDOW
-    reason[rest & in_any_window & ~listed_known & ~sales_known] = UNKNOWN_INPUTS
+    set_where(reason, rest & ~in_any_window, BEFORE_WINDOW)
+    set_where(reason, rest & in_any_window & ~listed_known & ~sales_known, UNKNOWN_INPUTS)
     return index, eligible, reason
 
 
@@ -141,8 +142,8 @@ def _weekmask_bits(paid_us, is_channel: dict, rules: Rules) -> np.ndarray:
     for ex in rules.excluded_weekdays:
         lo, hi = _window_us(ex.valid_from, ex.valid_to)
         applies = is_channel[ex.channel] & (paid_us >= lo) & (paid_us < hi)
-        value = sum(1 << d for d in ex.weekdays)
-        bits[applies] |= np.int8(value)
+        value = sum(1 << d for d in ex.weekdays)  # at most 127: seven bits
+        bits |= applies.view(np.int8) * np.int8(value)
     return bits
 
 
@@ -177,7 +178,7 @@ def _codes(names: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
     return codes
 
 
-BLOCK_ROWS = 1 << 15  # rows per block of the kernel: a block's int64 temporaries are 256 KiB
+BLOCK_ROWS = 1 << 17  # rows per block of the kernel: a block's int64 temporaries are 1 MiB
 
 
 def deadlines_from_codes(
@@ -214,17 +215,17 @@ def _deadlines_block(paid, channel, method, listed, sales, valid, calendar: Cale
     paid_us = as_us(paid)
     listed_us = as_us(listed)
     is_channel = {ch: channel == i for i, ch in enumerate(CHANNELS)}
-    default_method = METHODS.index(rules.default_method)
-    is_self = np.where(method == BLANK, default_method, method) == METHODS.index("self")
+    is_self = method == METHODS.index("self")
+    if rules.default_method == "self":
+        is_self |= method == BLANK
 
     index, eligible, reason = select_rule_sets(paid_us, listed_us, sales, rules)
-    kind = np.select(
-        [is_channel["POP"], is_channel["JIT"] & is_self, is_channel["JIT"]],
-        [POP_HOURS, SELF_HOURS, PICKUP_DAYS],
-        -1,
-    ).astype(np.int8)
-    kind[~valid] = -1
-    index[kind < 0] = -1
+    kind = np.full(n, -1, dtype=np.int8)
+    set_where(kind, is_channel["POP"], POP_HOURS)
+    set_where(kind, is_channel["JIT"], PICKUP_DAYS)
+    set_where(kind, is_channel["JIT"] & is_self, SELF_HOURS)
+    set_where(kind, ~valid, -1)
+    set_where(index, kind < 0, -1)
     eligible &= kind >= 0
     bits = _weekmask_bits(paid_us, is_channel, rules)
 

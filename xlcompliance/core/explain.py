@@ -29,6 +29,7 @@ from .deadlines import (
     time_us,
     weekmask_text,
 )
+from .masks import set_where
 from .parsing import US_PER_DAY, as_us
 from .rules import Rules
 
@@ -118,7 +119,7 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
     # 2 on a day off (0 for the hour rules).
     t_day = result.t_day[ok].view(np.int64)
     why = 2 - (time_of_day >= time_us(rules.cutoff)).view(np.int8)
-    why[(t_day == paid_day) | (kind != PICKUP_DAYS)] = 0
+    set_where(why, (t_day == paid_day) | (kind != PICKUP_DAYS), 0)
 
     codes, reps = _factorize((rule, reason, days, sold, kind, why, bits, paid_day, days_to_deadline))
     # The relaxation a text quotes depends only on the payment day (windows are whole days),

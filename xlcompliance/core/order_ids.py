@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .arrowtext import TextBytes, arrow_text, digit_keys
+from .arrowtext import arrow_text, digit_keys
 
 _BLANK_HASH = hash("")
 
@@ -23,15 +23,12 @@ def duplicate_errors(ids: pd.Series) -> np.ndarray:
     n = len(ids)
     errors = np.empty(n, dtype=object)  # all None
     arrow = arrow_text(ids)
-    groups = None if arrow is None else digit_keys(TextBytes(arrow))
-    if groups is not None:  # exact keys: a shared key is a repeated id
-        repeated = []
-        for rows, keys in groups:
-            shared = _shared_keys(keys)
-            if len(shared):
-                repeated.append(rows[np.isin(keys, shared)])
-        if repeated:
-            rows = np.sort(np.concatenate(repeated))
+    digits = None if arrow is None else digit_keys(arrow)
+    if digits is not None:  # exact keys: a shared key is a repeated id
+        rows, keys = digits
+        shared = _shared_keys(keys)
+        if len(shared):
+            rows = rows[np.isin(keys, shared)]
             _report_repeats(errors, rows, arrow.take(rows).to_pylist())
         return errors
     texts = _raw_texts(ids)
@@ -85,7 +82,10 @@ def _raw_texts(ids: pd.Series) -> np.ndarray:
 
 
 def _shared_keys(keys: np.ndarray) -> np.ndarray:
-    """The key values that occur more than once."""
+    """The key values that occur more than once (none in a strictly rising or falling column,
+    which is how exports list orders: checked in one pass instead of a sort)."""
+    if (keys[1:] > keys[:-1]).all() or (keys[1:] < keys[:-1]).all():  # not np.diff: it can wrap
+        return keys[:0]
     ordered = np.sort(keys)
     repeats = ordered[1:] == ordered[:-1]
     return np.unique(ordered[1:][repeats]) if repeats.any() else ordered[:0]

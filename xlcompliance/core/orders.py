@@ -20,6 +20,7 @@ from .parsing import (
     BLANK,
     choice_names,
     first_errors,
+    message_rows,
     parse_channel_codes,
     parse_counts,
     parse_datetimes,
@@ -184,12 +185,12 @@ def parse_orders(
         return _blank_column(n) if series is None else series
 
     paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz, dayfirst)
-    blank_paid = np.isnat(paid) & (e_paid == None)  # noqa: E711
+    blank_paid = np.isnat(paid) & ~message_rows(e_paid)
     e_paid[blank_paid] = "paid_at is blank"
     codes, e_channel = parse_channel_codes(col("channel"))
     e_channel[codes == BLANK] = "channel is blank (expected POP or JIT)"
     method, e_method = parse_method_codes(col("method"))
-    e_method[codes != CHANNELS.index("JIT")] = None  # method only matters for JIT
+    e_method[(codes != CHANNELS.index("JIT")) & message_rows(e_method)] = None  # method only matters for JIT
     listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz, dayfirst)
     sales, e_sales = parse_counts(col("last_month_sales"), "last_month_sales")
     fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz, dayfirst)
@@ -202,12 +203,14 @@ def parse_orders(
     own_error = first_errors(*field_errors.values(), ordering)
     inputs = resolve_export_inputs(
         columns, n, paid=paid, channel=codes, listed=listed, sales=sales, fulfilled=fulfilled,
-        cancelled=cancelled, row_valid=pd.isna(own_error), rules=rules, products=products, scans=scans,
+        cancelled=cancelled, row_valid=~message_rows(own_error), rules=rules, products=products, scans=scans,
         history_from=history_from, headers=headers, duplicates=duplicates,
     )
-    scanned_early = ~np.isnat(paid) & ~np.isnat(inputs.fulfilled) & (inputs.fulfilled < paid) & pd.isna(ordering)
+    scanned_early = ~np.isnat(paid) & ~np.isnat(inputs.fulfilled) & (inputs.fulfilled < paid) & ~message_rows(ordering)
     for i in np.flatnonzero(scanned_early):  # a scan from the scans file before the payment
         ordering[i] = f"fulfilled_at {pd.Timestamp(inputs.fulfilled[i])} is before paid_at {pd.Timestamp(paid[i])}"
+    if scanned_early.any():
+        own_error = first_errors(*field_errors.values(), ordering)
     platform = None
     if "platform_deadline" in columns:
         platform, _ = parse_datetimes(columns["platform_deadline"], "platform_deadline", tz)
@@ -225,7 +228,7 @@ def parse_orders(
         field_errors=field_errors,
         inputs=inputs,
         platform_deadline=platform,
-        error=first_errors(*field_errors.values(), ordering, inputs.errors),
+        error=first_errors(own_error, inputs.errors),  # the same join: messages in field order
     )
 
 
