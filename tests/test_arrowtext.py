@@ -70,3 +70,38 @@ def test_digit_keys_only_for_plain_digit_columns():
     rows, keys = digit_keys(arrow_text(pd.Series([None, ""], dtype="str")))
     assert len(rows) == len(keys) == 0
     assert arrow_text(pd.Series(["1"], dtype=object)) is None
+
+
+def _by_gather(cells: TextBytes):
+    """usual_datetimes with every block read by gathering words (never the strided view)."""
+    import xlcompliance.core.arrowtext as at
+
+    rows = np.flatnonzero(cells.length == 19)
+    return at._usual_block(rows, [cells.word(rows, offset) for offset, _ in at._DATE_WORDS])
+
+
+@SETTINGS
+@given(values=st.lists(near_datetimes | st.none() | st.just(""), min_size=1, max_size=30),
+       start=st.integers(0, 3))
+def test_back_to_back_cells_read_as_by_gathering(values, start):
+    arr = arrow_text(pd.Series(["2024-01-01 00:00:00"] * start + values, dtype="str")).slice(start)
+    cells = TextBytes(arr)
+    rows, us = usual_datetimes(cells)
+    want_rows, want_us = _by_gather(cells)
+    assert rows.tolist() == want_rows.tolist() and us.tolist() == want_us.tolist()
+
+
+def test_a_null_slot_holding_bytes_is_a_gap_not_a_cell():
+    """Arrow lets a null slot span bytes: the cells after it are not where a back-to-back
+    reading would look."""
+    import pyarrow as pa
+
+    texts = ["2024-04-01 10:00:00", "XXXX", "2024-04-02 11:30:00"]
+    data = "".join(texts).encode()
+    offsets = np.array([0, 19, 23, 42], dtype=np.int32)
+    validity = pa.array([True, False, True]).buffers()[1]
+    arr = pa.Array.from_buffers(pa.string(), 3, [validity, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)],
+                                null_count=1)
+    rows, us = usual_datetimes(TextBytes(arr))
+    assert rows.tolist() == [0, 2]
+    assert us.tolist() == [pandas_reading(texts[0]).astype(np.int64), pandas_reading(texts[2]).astype(np.int64)]

@@ -419,7 +419,7 @@ def _parse_count_text(s: pd.Series, field: str) -> tuple[np.ndarray, np.ndarray]
         cells = TextBytes(arrow)
         done, values = plain_counts(cells)
         nums[done] = values
-        todo = np.ones(n, dtype=bool)
+        todo = ~cells.blank()  # blank cells are unknown (NaN), no error
         todo[done] = False
         rows = np.flatnonzero(todo)
         if not len(rows):
