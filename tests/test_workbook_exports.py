@@ -188,3 +188,24 @@ def test_portable_workbook_recalculated_by_libreoffice_equals_the_engine(classic
         assert (shop, pd.Timestamp(month).to_period("M")) == (rec["shop"], rec["month"])
         assert (counted, on_time, late, pending) == (rec["assessed"], rec["on_time"], rec["late"], rec["pending"])
         assert rate == pytest.approx(rec["rate"], abs=1e-12)
+
+
+@pytest.mark.parametrize("portable", [False, True], ids=["seller", "portable"])
+def test_every_export_column_is_in_the_workbook(classic, portable):
+    """Columns read as other fields than the nine laid out (产品信息, the tracking number, the
+    platform's deadline) and columns nothing reads are carried as given: nothing of the export
+    is lost."""
+    tmp, args, assessed, _ = classic
+    out = tmp / f"all-columns-{portable}.xlsx"
+    assert main(["workbook", *args, *(["--portable"] if portable else []), "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out, read_only=True)["Orders"]
+    header_row = FIRST - 1 if portable else 1
+    rows = list(ws.iter_rows(min_row=header_row, values_only=True))
+    col = {str(v).split("\n")[0]: j for j, v in enumerate(rows[0]) if v is not None}
+    body = rows[1:len(assessed) + 1]
+    export = xlc.read_table(tmp / "orders.csv", kind="orders")
+    for name in ("产品信息", "实际发货物流:运单号", "发货期限", "订单状态", "买家选择物流"):
+        assert name in col, name
+        want = [None if pd.isna(v) or v == "" else v for v in export[name].astype(object)]
+        assert [r[col[name]] for r in body] == want, name
+    assert "\n(商家编码: " in body[0][col["产品信息"]]

@@ -28,8 +28,8 @@ def register(sub) -> None:
         ),
     )
     p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv, .xlsx, .xls or .parquet)")
-    p.add_argument("--penalties", metavar="FILE", help="penalty statement (罚扣明细), .csv or .xlsx")
-    p.add_argument("--refunds", metavar="FILE", help="refunds received (返还), .csv or .xlsx")
+    p.add_argument("--penalties", metavar="FILE", help="penalty statement (罚扣明细), .csv, .xlsx, .xls or .parquet")
+    p.add_argument("--refunds", metavar="FILE", help="refunds received (返还), .csv, .xlsx, .xls or .parquet")
     add_input_options(p)
     add_export_options(p)
     add_dayfirst_option(p)

@@ -17,7 +17,7 @@ def register(sub) -> None:
             "xlwings.conf) from an order export; with no ORDERS, from the bundled sample."
         ),
     )
-    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv or .xlsx)")
+    p.add_argument("orders", nargs="?", metavar="ORDERS", help="order export (.csv, .xlsx, .xls or .parquet)")
     p.add_argument("--penalties", metavar="FILE", help="penalty statement for the Penalties sheet")
     add_input_options(p)
     add_export_options(p)

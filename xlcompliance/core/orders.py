@@ -81,10 +81,12 @@ class Orders:
     def __len__(self) -> int:
         return len(self.paid_at)
 
-    @property
-    def headers_used(self) -> frozenset:
-        """Every header of ``frame`` read as an order field."""
-        return frozenset(c for names in self.header_names.values() for c in names)
+    def columns_besides(self, fields) -> list:
+        """The headers of ``frame``, in order, not read as one of ``fields``: what a sheet laying
+        out ``fields`` must still carry as given (a product id, the 产品信息 cell, a tracking
+        number, the platform's deadline, columns no field reads), so nothing is lost."""
+        taken = {c for name in fields for c in self.header_names.get(name, ())}
+        return [c for c in self.frame.columns if c not in taken]
 
     def raw(self, name: str) -> pd.Series | None:
         """The raw column of a canonical field (positional index), or None when the table lacks it."""

@@ -49,9 +49,11 @@ from .presentation import (
     CHINESE,
     add_table,
     bold_header,
+    column_width,
     late_and_soon_rules,
     make_deterministic,
     print_setup,
+    text_width,
     zone_name_zh,
 )
 from .rules_text import plain_source
@@ -356,7 +358,7 @@ def _parsed_orders(parsed: Orders) -> tuple[dict, list, dict]:
     fields a real export lacks as the assessment filled them), else the raw cell (the formulas
     then show the engine's error for that row); the extra columns; and per fillable field, which
     rows were filled in."""
-    extra = [c for c in parsed.frame.columns if c not in parsed.headers_used]
+    extra = parsed.columns_besides(ORDER_COLUMNS)
     n = len(parsed)
     out = {}
     filled = filled_fields(parsed)
@@ -539,7 +541,7 @@ def _orders_sheet(parsed: Orders, rules: Rules, headers, layout: _RulesLayout, s
     for k, c in enumerate(extra, start=len(columns) + 1):
         for i, v in enumerate(orders[c].astype(object).tolist()):
             s.put(FIRST + i, k, cell_value(v))
-        s.widths[k] = max(10, min(40, len(str(c)) + 2))
+        s.widths[k] = column_width(str(c))
     formats = {"deadline": DATETIME_FORMAT, "hours_late": "0.0", "month": MONTH_FORMAT}
     for i in range(n):
         r = FIRST + i
@@ -742,11 +744,6 @@ def build_portable(
     return _workbook(sheets, names)
 
 
-def _text_width(text: str) -> float:
-    """Display width in character units: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def _fit_heights(ws, sheet: _Sheet) -> None:
     """Row heights for wrapped text and header rows (spreadsheets do not grow them from a file)."""
     from openpyxl.utils import range_boundaries
@@ -764,7 +761,7 @@ def _fit_heights(ws, sheet: _Sheet) -> None:
         if not isinstance(v, str) or v.startswith("="):
             continue
         width = span.get((r, c), sheet.widths.get(c, 9))
-        need = max(1, -(-int(_text_width(v) * 1.1) // max(int(width), 1)))
+        need = max(1, -(-int(text_width(v) * 1.1) // max(int(width), 1)))
         lines[r] = max(lines.get(r, 1), need)
     for r, k in lines.items():
         if k > 1:

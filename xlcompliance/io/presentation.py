@@ -70,6 +70,16 @@ CHINESE = {
 }
 
 
+def text_width(text: str) -> float:
+    """Display width in character units: CJK characters take two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def column_width(header: str) -> float:
+    """Width of a column of unknown content that shows its whole header (10 to 40 units)."""
+    return max(10, min(40, text_width(header) + 2))
+
+
 def bold_header(ws, row: int, first_col: int, last_col: int, *, fill: str = HEADER_FILL, height=None) -> None:
     """Bold, shaded, wrapped, vertically centred header cells."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side

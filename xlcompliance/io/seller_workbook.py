@@ -32,6 +32,7 @@ from .outputs import DATETIME_FORMAT, cell_value, column_letter
 from .presentation import (
     CHINESE,
     bold_header,
+    column_width,
     late_and_soon_rules,
     make_deterministic,
     print_setup,
@@ -101,7 +102,7 @@ def _orders_sheet(result: Assessed) -> tuple:
     parsed at the boundary."""
     sheet = _Sheet("Orders")
     orders, assessed = result.orders, result.frame
-    extra = [c for c in orders.frame.columns if c not in orders.headers_used]
+    extra = orders.columns_besides(ORDER_COLUMNS)
     n = len(orders)
     filled = filled_fields(orders)
     lines = order_lines(orders)
@@ -141,7 +142,7 @@ def _orders_sheet(result: Assessed) -> tuple:
     for k, col in enumerate(extra, start=len(ORDER_COLUMNS) + len(ADDED) + len(tail) + 1):
         for i, v in enumerate(orders.frame[col].astype(object).tolist(), start=2):
             sheet.put(i, k, v if isinstance(v, str) or v is None or not pd.isna(v) else None)
-        sheet.widths[k] = max(10, min(40, len(str(col)) + 2))
+        sheet.widths[k] = column_width(str(col))
 
     last = n + 1
     ref = {name: f"{column_letter(j)}2:{column_letter(j)}{last}" for j, name in enumerate(ORDER_COLUMNS, start=1)}
