@@ -140,3 +140,19 @@ def test_output_piped_into_a_reader_that_stops_is_not_an_error():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
     assert "BrokenPipe" not in err and "Traceback" not in err
+
+
+def test_assess_to_csv_loads_no_spreadsheet_widget_or_excel_library(tmp_path):
+    """Start-up is paid on every run: ``assess`` to CSV imports only what it needs."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from xlcompliance.cli import main\n"
+        f"code = main(['assess', '--out', {str(tmp_path / 'out.csv')!r}, '--as-of', '2024-07-01 00:00'])\n"
+        "heavy = ('openpyxl', 'ipywidgets', 'xlwings', 'dask', 'distributed', 'matplotlib', 'voila')\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout + done.stderr

@@ -2,8 +2,9 @@
 
 With pyarrow installed, pandas keeps text columns (``str``) as Arrow string arrays: one bytes
 buffer plus offsets. Parsing a million of them needs no Python ``str`` per cell: the common,
-fixed spellings (``YYYY-MM-DD HH:MM:SS``, plain digits) are checked and converted with numpy over
-the bytes, and only the cells that do not fit go to the general parsers. Without pyarrow a
+fixed spellings are checked and converted over the bytes (``YYYY-MM-DD HH:MM:SS`` with numpy,
+plain digits with Arrow's own kernels), and only the cells that do not fit go to the general
+parsers. Without pyarrow a
 column is never Arrow-backed, so nothing here imports it at module level (the Excel functions
 run where it is absent).
 """
@@ -49,14 +50,6 @@ class TextBytes:
         self.data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
         self._padded = None
 
-    def fixed(self, width: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Rows (of ``rows``, default all) whose cell is exactly ``width`` bytes, and their bytes
-        position by position, as ``width`` uint8 columns minus ``ord("0")`` (a digit is 0..9)."""
-        fits = self.length == width
-        rows = np.flatnonzero(fits) if rows is None else rows[fits[rows]]
-        start = self.start[rows]
-        return rows, [self.data[start + k] - np.uint8(_ZERO) for k in range(width)]
-
     def word(self, rows: np.ndarray, at) -> np.ndarray:
         """The 8 bytes from byte ``at`` of each row's cell (``at`` may be negative or per row) as
         little-endian uint64: byte k of the cell is bits 8k.. of the word. Bytes outside the
@@ -82,7 +75,6 @@ def _words(data: np.ndarray) -> np.ndarray:
     return np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
 
 
-_ZERO = ord("0")
 _LOW_NIBBLES = np.uint64(0x0F0F0F0F0F0F0F0F)
 
 
@@ -187,20 +179,17 @@ def _usual_block(rows: np.ndarray, words: list[np.ndarray]) -> tuple[np.ndarray,
 _MAX_DIGITS = 15  # below 2**53: exact as a float
 
 
-def plain_counts(cells: TextBytes) -> tuple[np.ndarray, np.ndarray]:
-    """Rows that are 1 to 15 ASCII digits and nothing else, and their values (as float)."""
-    rows_all, values_all = [], []
-    for width in np.unique(cells.length[cells.valid]):
-        width = int(width)
-        if not 1 <= width <= _MAX_DIGITS:
-            continue
-        rows, d = cells.fixed(width)
-        fits = _all_digits(d)
-        rows_all.append(rows[fits])
-        values_all.append(_value([c[fits] for c in d]).astype(float))
-    if not rows_all:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(rows_all), np.concatenate(values_all)
+def plain_counts(arr) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of an Arrow string array that are 1 to 15 ASCII digits and nothing else, and their
+    values (as float). Arrow checks and converts the digits in C."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    plain = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), _MAX_DIGITS))
+    mask = plain.fill_null(False).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(mask)
+    digits = arr if len(rows) == len(arr) else arr.filter(pa.array(mask))
+    return rows, pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False).astype(float)
 
 
 _MAX_ID_DIGITS = 17  # value * 32 + length stays below 2**63
@@ -230,17 +219,3 @@ def digit_keys(arr) -> tuple[np.ndarray, np.ndarray] | None:
     return rows, values * 32 + lengths[rows].astype(np.int64)
 
 
-def _all_digits(columns: list[np.ndarray]) -> np.ndarray:
-    fits = np.ones(len(columns[0]) if columns else 0, dtype=bool)
-    for column in columns:
-        fits &= column <= 9
-    return fits
-
-
-def _value(digits: list[np.ndarray]) -> np.ndarray:
-    """The number the digit columns spell (most significant first), as int64."""
-    value = digits[0].astype(np.int64)
-    for column in digits[1:]:
-        value *= 10
-        value += column
-    return value

@@ -416,10 +416,9 @@ def _parse_count_text(s: pd.Series, field: str) -> tuple[np.ndarray, np.ndarray]
     rows = np.arange(n)
     arrow = arrow_text(s)
     if arrow is not None:
-        cells = TextBytes(arrow)
-        done, values = plain_counts(cells)
+        done, values = plain_counts(arrow)
         nums[done] = values
-        todo = ~cells.blank()  # blank cells are unknown (NaN), no error
+        todo = ~TextBytes(arrow).blank()  # blank cells are unknown (NaN), no error
         todo[done] = False
         rows = np.flatnonzero(todo)
         if not len(rows):

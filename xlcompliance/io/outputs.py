@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import cache
 from itertools import islice, repeat
 from pathlib import Path
 
@@ -205,7 +206,7 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], money_columns=()) 
                         cell.number_format = fmt
                 elif s.dtype == object and _is_text(s):
                     for cell in ws[letter][1:]:  # a gap after the right-aligned number beside it
-                        cell.alignment = _INDENTED
+                        cell.alignment = _indented()
                 elif s.dtype == object and s.map(lambda v: isinstance(v, pd.Timestamp)).any():
                     for cell in ws[letter][1:]:  # real dates among text the engine could not read
                         if hasattr(cell.value, "year"):
@@ -218,13 +219,12 @@ def _is_text(s: pd.Series) -> bool:
     return len(head) > 0 and all(isinstance(v, str) for v in head)
 
 
+@cache
 def _indented():
+    """One shared alignment (openpyxl loads only when an xlsx is written)."""
     from openpyxl.styles import Alignment
 
     return Alignment(indent=1)
-
-
-_INDENTED = _indented()
 
 
 def _number_format(col: str, s: pd.Series, money_columns) -> str | None:
