@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .derived_sales import derive_last_month_sales
+from .derived_sales import SalesHistory, derive_last_month_sales, sales_history
 from .listing import join_listing_dates
 from .order_ids import duplicate_errors
 from .parsing import as_us
@@ -40,6 +40,12 @@ class ExportInputs:
     notes: np.ndarray | None  # per row, extra explanation text (None where nothing to add)
     scanned: np.ndarray | None = None  # per row, the earliest scan from the scans table
     warnings: list[str] = field(default_factory=list)
+    sales_lines: tuple | None = None  # (product, order, paid, counts) per line, what sales are counted in
+
+    def own_sales(self) -> SalesHistory | None:
+        """What these rows alone contribute to derived sales (None without product lines): a
+        part of an export split by order id adds it up with the other parts'."""
+        return None if self.sales_lines is None else sales_history(*self.sales_lines)
 
 
 def _lines(n: int, cols: dict, row_products: np.ndarray | None):
@@ -76,9 +82,13 @@ def resolve_export_inputs(
     history_from=None,
     headers: dict | None = None,
     duplicates: np.ndarray | None = None,
+    sales_history: SalesHistory | None = None,
+    row_numbers: np.ndarray | None = None,
 ) -> ExportInputs:
-    """See the module docstring. ``row_valid`` = rows whose own fields parsed; ``duplicates``
-    replaces the repeated-order-id check (made over more rows than these)."""
+    """See the module docstring. ``row_valid`` = rows whose own fields parsed. For rows that are
+    part of a larger export (split by order id, so every order's lines are here): ``duplicates``
+    replaces the repeated-order-id check, ``sales_history`` the sales counted in these rows alone, and
+    ``row_numbers`` (0-based) the rows' positions cited in line messages."""
     from .deadlines import select_rule_sets
 
     tz = rules.timezone
@@ -119,10 +129,10 @@ def resolve_export_inputs(
         errors = duplicates if duplicates is not None else duplicate_errors(order_ids.reset_index(drop=True))
     else:
         row_key = row_products if row_products is not None else text_keys(cols["product_info"])
-        errors = repeated_line_errors(groups, order_ids, row_key, keys=id_keys)
+        errors = repeated_line_errors(groups, order_ids, row_key, keys=id_keys, rows=row_numbers)
         shop = text_keys(cols["shop"]) if "shop" in cols else np.full(n, None, dtype=object)
         conflicts = conflict_errors(groups, order_ids, {"paid_at": paid, "shop": shop, "channel": channel},
-                                    keys=id_keys)
+                                    keys=id_keys, rows=row_numbers)
         errors = _join(errors, conflicts)
 
     line_row, line_product, info_errors = _lines(n, cols, row_products)
@@ -147,13 +157,14 @@ def resolve_export_inputs(
 
     # last month's sales: the row's own value, else derived from the export
     line_sales = sales[line_row].astype(float)
-    derived = notes = None
+    derived = notes = sales_lines = None
     if has_lines:
         counts = ~np.isnat(paid[line_row])
         if rules.sales_exclude_cancelled:
             counts &= np.isnat(cancelled[line_row]) | ~np.isnat(fulfilled[line_row])
         start = None if history_from is None else np.datetime64(pd.Timestamp(history_from).as_unit("us"))
-        result = derive_last_month_sales(line_product, groups[line_row], paid[line_row], counts, start)
+        sales_lines = (line_product, groups[line_row], paid[line_row], counts)
+        result = derive_last_month_sales(*sales_lines, start, history=sales_history)
         own = ~np.isnan(line_sales)
         line_sales = np.where(own, line_sales, result.count)
         derived_line = np.where(own, np.nan, result.count)
@@ -184,7 +195,7 @@ def resolve_export_inputs(
         notes = _notes(line_product, derived_line, result.month, result.covered, line_groups, qualifies,
                        deciding, n, line_row)
     return ExportInputs(line_listed[deciding], line_sales[deciding], fulfilled, errors, order_line, counted_row,
-                        derived, notes, scanned=scanned, warnings=warnings)
+                        derived, notes, scanned=scanned, warnings=warnings, sales_lines=sales_lines)
 
 
 def _whole_order_fulfilled(fulfilled: np.ndarray, groups: np.ndarray, valid: np.ndarray) -> np.ndarray:

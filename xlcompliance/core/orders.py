@@ -145,6 +145,8 @@ def parse_orders(
     history_from=None,
     dayfirst: bool = False,
     duplicates: np.ndarray | None = None,
+    sales_history=None,
+    row_numbers: np.ndarray | None = None,
 ) -> Orders:
     """Parse an order table (canonical or alias headers) once, at the boundary.
 
@@ -152,8 +154,11 @@ def parse_orders(
     whose own is blank or absent, for exports without one). ``products``, ``scans`` and
     ``history_from`` fill what the export lacks (see :mod:`~xlcompliance.core.export_inputs`);
     ``dayfirst`` reads text dates written day first (13/04/2024), never guessed without it.
-    A bad value is that row's error; the other rows are unaffected. ``duplicates`` replaces the
-    repeated-order-id check with one made over more rows than these (a partitioned export).
+    A bad value is that row's error; the other rows are unaffected. For rows that are part of a
+    partitioned export, ``duplicates`` replaces the repeated-order-id check with one made over
+    more rows than these, and (rows holding every line of their orders) ``sales_history`` the derived
+    sales' :class:`~xlcompliance.core.derived_sales.SalesHistory` of the whole export,
+    ``row_numbers`` the 0-based rows that line messages cite.
 
     Raises:
         InputFileError: a required column is missing (the message names it and the headers found).
@@ -203,7 +208,8 @@ def parse_orders(
     inputs = resolve_export_inputs(
         columns, n, paid=paid, channel=codes, listed=listed, sales=sales, fulfilled=fulfilled,
         cancelled=cancelled, row_valid=pd.isna(own_error), rules=rules, products=products, scans=scans,
-        history_from=history_from, headers=headers, duplicates=duplicates,
+        history_from=history_from, headers=headers, duplicates=duplicates, sales_history=sales_history,
+        row_numbers=row_numbers,
     )
     scanned_early = ~np.isnat(paid) & ~np.isnat(inputs.fulfilled) & (inputs.fulfilled < paid) & pd.isna(ordering)
     for i in np.flatnonzero(scanned_early):  # a scan from the scans file before the payment
