@@ -25,6 +25,7 @@ import xlcompliance as xlc  # noqa: E402
 from xlcompliance.cli import main  # noqa: E402
 from xlcompliance.core.assessment import assess as assess_frame  # noqa: E402
 from xlcompliance.core.headers import InputFileError  # noqa: E402
+from xlcompliance.io.line_sample import generate_order_lines  # noqa: E402
 from xlcompliance.io.sample import generate_orders  # noqa: E402
 from xlcompliance.scale.reading import read_orders  # noqa: E402
 
@@ -305,16 +306,10 @@ def test_the_pandas_path_never_imports_dask():
 
 
 def _lined_orders(n: int = 1800, seed: int = 3) -> pd.DataFrame:
-    """Generated orders of one to three product lines each, rows shuffled so that the lines of an
-    order and a product's previous-month orders sit in different partitions. The catalogue is
-    long-tailed, so some products sell 10 orders a month or fewer (relaxed by derived sales)."""
-    rng = np.random.default_rng(seed)
-    orders = generate_orders(n, seed=seed, months=3).drop(columns=["listed_at", "last_month_sales"])
-    lines = orders.loc[orders.index.repeat(rng.choice([1, 1, 2, 3], size=len(orders)))].reset_index(drop=True)
-    weight = 1.0 / np.arange(1, 61) ** 1.3
-    lines["product_id"] = rng.choice([f"SKU-{i:02d}" for i in range(60)], size=len(lines), p=weight / weight.sum())
-    lines = lines.iloc[rng.permutation(len(lines))].reset_index(drop=True)
-    return lines[["order_id", "product_id", *[c for c in lines.columns if c not in ("order_id", "product_id")]]]
+    """Orders of one to three product lines, rows shuffled: the lines of an order and a product's
+    previous-month orders sit in different partitions; some products sell 10 orders a month or
+    fewer (relaxed by derived sales)."""
+    return generate_order_lines(n, seed=seed, months=3)
 
 
 def _assess_quietly(frame: pd.DataFrame, **options) -> pd.DataFrame:
