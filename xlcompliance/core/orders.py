@@ -14,7 +14,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .export_inputs import ExportInputs, resolve_export_inputs
+from .derived_sales import SalesHistory
+from .export_inputs import ExportInputs, resolve_export_inputs, sales_contribution
 from .headers import InputFileError, canonical_series, header_map, require
 from .parsing import (
     BLANK,
@@ -235,6 +236,22 @@ def parse_orders(
     )
 
 
+def order_sales(frame: pd.DataFrame, *, rules: Rules | None = None, headers: dict | None = None,
+                scans: pd.DataFrame | None = None, dayfirst: bool = False) -> SalesHistory | None:
+    """What an order table's rows alone count toward derived last month's sales (None without
+    product lines), parsing only the columns that takes, as :func:`parse_orders` parses them:
+    for a part of an export holding whole orders (see ``sales_contribution``)."""
+    rules = rules or default_rules()
+    columns = {k: v.reset_index(drop=True) for k, v in canonical_series(frame, "orders", headers).items()}
+    n = len(frame)
+    paid, fulfilled, cancelled = (
+        parse_datetimes(columns.get(name, _blank_column(n)), name, rules.timezone, dayfirst)[0]
+        for name in ("paid_at", "fulfilled_at", "cancelled_at")
+    )
+    return sales_contribution(columns, n, paid=paid, fulfilled=fulfilled, cancelled=cancelled, rules=rules,
+                              scans=scans, headers=headers)
+
+
 def _ordering_errors(paid, listed, fulfilled, cancelled) -> np.ndarray:
     """listed_at after paid_at, or fulfilment / cancellation before it, per row."""
     ordering = np.full(len(paid), None, dtype=object)
@@ -249,4 +266,4 @@ def _ordering_errors(paid, listed, fulfilled, cancelled) -> np.ndarray:
     return ordering
 
 
-__all__ = ["ORDER_COLUMNS", "Orders", "parse_orders", "shop_codes"]
+__all__ = ["ORDER_COLUMNS", "Orders", "order_sales", "parse_orders", "shop_codes"]

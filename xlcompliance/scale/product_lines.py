@@ -25,7 +25,7 @@ from ..core.assessment import ADDED_COLUMNS
 from ..core.assessment import assess as assess_frame
 from ..core.derived_sales import SalesHistory, add_histories
 from ..core.headers import canonical_series, header_map
-from ..core.orders import parse_orders
+from ..core.orders import order_sales
 from ..core.product_lines import text_keys
 from .order_ids import partition_lengths
 
@@ -92,11 +92,9 @@ def history_of(frame: pd.DataFrame) -> SalesHistory:
     return add_histories([whole])
 
 
-def bucket_sales(bucket: pd.DataFrame, *, rules, headers, channel, scans, dayfirst) -> pd.DataFrame:
+def bucket_sales(bucket: pd.DataFrame, *, rules, headers, scans, dayfirst) -> pd.DataFrame:
     """What a bucket's orders contribute to derived sales, as a :func:`history_frame`."""
-    parsed = parse_orders(_orders_of(bucket), rules=rules, headers=headers, channel=channel, scans=scans,
-                          dayfirst=dayfirst)
-    own = parsed.inputs.own_sales()
+    own = order_sales(_orders_of(bucket), rules=rules, headers=headers, scans=scans, dayfirst=dayfirst)
     if own is None:  # no product lines after all (an empty frame)
         own = SalesHistory(HISTORY_META.iloc[:0, :3], np.datetime64("NaT", "us"))
     return history_frame(own)
@@ -108,7 +106,7 @@ def _added_sums(stacked: pd.DataFrame) -> pd.DataFrame:
 
 def export_sales(buckets, options: dict, split_every: int | None = None):
     """Lazy :func:`history_frame` of the whole export (a tree reduction over the buckets)."""
-    chunk_options = {k: options[k] for k in ("rules", "headers", "channel", "scans", "dayfirst")}
+    chunk_options = {k: options[k] for k in ("rules", "headers", "scans", "dayfirst")}
     return buckets.reduction(bucket_sales, aggregate=_added_sums, combine=_added_sums, meta=HISTORY_META,
                              chunk_kwargs=chunk_options, split_every=split_every)
 
