@@ -442,3 +442,22 @@ def test_orders_of_one_row_take_scans_and_channel_too(client):
     got = xlc.assess(ddf, as_of=AS_OF, **options).compute()
     assert_same_assessment(got, expected)
     assert "order_line" not in got.columns and got["scanned_at"].notna().sum() >= shipped.sum() - 2
+
+
+def test_cli_takes_the_export_options_for_a_dataset_of_product_lines(client, tmp_path, capsys):
+    lines = _lined_orders(900, seed=9)
+    parts = _write_parts(lines, tmp_path / "orders", cuts=(0, 700, 1200, None))
+    products = pd.DataFrame({"商品ID": [f"SKU-{i:02d}" for i in range(60)], "创建时间": "2024-04-20"})
+    products.to_csv(tmp_path / "products.csv", index=False)
+    out = tmp_path / "assessed"
+    argv = ["assess", str(tmp_path / "orders"), "--dask", "--scheduler", client.scheduler.address, "--as-of", AS_OF,
+            "--out", str(out), "--products", str(tmp_path / "products.csv"), "--history-from", "2024-03-01"]
+    assert main(argv) == 0
+    expected = _assess_quietly(pd.concat(parts, ignore_index=True), products=xlc.read_table(tmp_path / "products.csv"),
+                               history_from="2024-03-01")
+    written = pd.read_parquet(out)
+    for name in ("deadline", "order_line", "derived_last_month_sales"):
+        assert written[name].equals(expected[name]), name
+    assert written["explanation"].astype(object).equals(expected["explanation"].astype(object))
+    assert expected["explanation"].astype(str).str.contains("listed").any()
+    assert f"{len(lines)} orders in 3 file(s)" in capsys.readouterr().out
