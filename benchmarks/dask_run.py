@@ -45,7 +45,7 @@ def make_dataset(folder: Path, rows: int, partition: int, product_lines: bool = 
     folder.mkdir(parents=True)
     files = []
     if product_lines:
-        lines = generate_order_lines(rows // 2 + 10, seed=1000).iloc[:rows]
+        lines = generate_order_lines(rows * 2 // 3 + 10, seed=1000).iloc[:rows]  # 1.75 lines an order
         for i, start in enumerate(range(0, rows, partition)):
             path = folder / f"orders-{i:04d}.parquet"
             lines.iloc[start:start + partition].to_parquet(path, index=False)

@@ -5,8 +5,9 @@ a line of P, paid in month M-1 (calendar months, platform time), not cancelled. 
 *known* only when the export covers the whole of M-1: coverage starts at ``history_from``
 (default: the earliest payment in the export) and M-1 is covered when ``history_from`` is at or
 before its first instant. Otherwise the count is unknown (NaN). Vectorised: the (product,
-month, order) triples are de-duplicated once and looked up by sorted integer keys. An export
-assessed in parts counts in the parts' :class:`SalesHistory` added up instead of its own lines.
+month, order) triples are de-duplicated once (hashing integers) and looked up by sorted integer
+keys. An export assessed in parts counts in the parts' :class:`SalesHistory` added up instead of
+its own lines.
 """
 
 from __future__ import annotations
@@ -55,12 +56,18 @@ def _earliest(paid: np.ndarray) -> np.datetime64:
 
 
 def _monthly_orders(codes: np.ndarray, orders, month: np.ndarray, counted: np.ndarray):
-    """(product code, month, distinct orders) of the counted lines, sorted by (month, code)."""
+    """(product code, month, distinct orders) of the counted lines, one entry per (product, month).
+
+    Hash-based: (product, month) keys and orders are factorized, their pairs de-duplicated as
+    integers (both codes are below the number of lines, so the pair fits in 64 bits)."""
     width = np.int64(max(int(codes.max(initial=-1)) + 1, 1))
-    pairs = np.unique(np.stack([month[counted] * width + codes[counted],
-                                np.asarray(orders, dtype=np.int64)[counted]]), axis=1)
-    keys, per_key = np.unique(pairs[0], return_counts=True) if pairs.size else (np.empty(0, np.int64),) * 2
-    return keys % width, keys // width, per_key.astype(np.int64)
+    key_codes, keys = pd.factorize(month[counted] * width + codes[counted])
+    order_codes, order_values = pd.factorize(np.asarray(orders, dtype=np.int64)[counted])
+    span = np.int64(max(len(order_values), 1))
+    pairs = pd.unique(key_codes.astype(np.int64) * span + order_codes)
+    per_key = np.bincount(pairs // span, minlength=len(keys)).astype(np.int64)
+    keys = np.asarray(keys, dtype=np.int64)
+    return keys % width, keys // width, per_key
 
 
 def _lines(product_ids, paid, counts):
