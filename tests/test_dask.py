@@ -461,3 +461,14 @@ def test_cli_takes_the_export_options_for_a_dataset_of_product_lines(client, tmp
     assert written["explanation"].astype(object).equals(expected["explanation"].astype(object))
     assert expected["explanation"].astype(str).str.contains("listed").any()
     assert f"{len(lines)} orders in 3 file(s)" in capsys.readouterr().out
+
+
+def test_product_lines_without_order_ids_are_orders_of_their_own(client):
+    lines = _lined_orders(900, seed=10).drop(columns="order_id")
+    ddf = dd.from_pandas(lines, npartitions=3, sort=False)
+    expected = _assess_quietly(ddf.compute())
+    got = xlc.assess(ddf, as_of=AS_OF).compute()
+    assert_same_assessment(got, expected)
+    assert (expected["order_line"] == 1).all() and expected["derived_last_month_sales"].notna().sum() > 300
+    alone = _per_partition(ddf)
+    assert (alone["derived_last_month_sales"].fillna(-1) != expected["derived_last_month_sales"].fillna(-1)).any()

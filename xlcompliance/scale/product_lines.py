@@ -12,7 +12,9 @@ meet in one bucket, in global row order. Each bucket is then read twice by the e
    the export's :class:`~xlcompliance.core.derived_sales.SalesHistory`;
 2. the assessment of the bucket's rows with that history, citing global row numbers.
 
-The added columns of each row travel back to their partition and join its rows as read.
+The added columns of each row travel back to their partition and join its rows as read. Without
+an order id column every row is an order of its own: partitions are their own buckets, and
+only the sales reduction looks across them.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def keyed_rows(frame: pd.DataFrame, headers: dict | None, partition_info=None) -
 
 
 def in_row_order(bucket: pd.DataFrame) -> pd.DataFrame:
+    """A bucket's rows in global row order (partition, then position), as one machine reads them."""
     return bucket.sort_values([PART, POS], kind="stable").reset_index(drop=True)
 
 
@@ -145,14 +148,20 @@ def assess_lines(orders, meta: pd.DataFrame, options: dict):
     narrow = orders[order_columns(orders.columns, headers)].optimize(fuse=False)
     keyed_meta = keyed_rows(narrow._meta, headers, partition_info={"number": 0})
     keyed = narrow.map_partitions(keyed_rows, headers, meta=keyed_meta, clear_divisions=True)
-    buckets = keyed.shuffle(on=KEY, npartitions=n, shuffle_method=_SHUFFLE).map_partitions(
-        in_row_order, meta=keyed_meta)
+    with_ids = "order_id" in header_map(orders.columns, "orders", headers)
+    if with_ids:
+        buckets = keyed.shuffle(on=KEY, npartitions=n, shuffle_method=_SHUFFLE).map_partitions(
+            in_row_order, meta=keyed_meta)
+    else:  # every row is an order of its own: only the sales look across partitions
+        buckets = keyed
     history = export_sales(buckets, options)
     lengths = partition_lengths(narrow)
     result_meta = assess_bucket(keyed_meta, history_frame(history_of(HISTORY_META)), pd.Series([], dtype=np.int64),
                                 added=added, **options)
     results = buckets.map_partitions(assess_bucket, history, lengths, added=added, meta=result_meta, **options)
-    routed = results.set_index(PART, divisions=list(range(n + 1)), shuffle_method=_SHUFFLE).clear_divisions()
+    routed = results
+    if with_ids:
+        routed = results.set_index(PART, divisions=list(range(n + 1)), shuffle_method=_SHUFFLE).clear_divisions()
     return orders.map_partitions(attach, routed, added=added, as_of=options["as_of"], meta=meta)
 
 
