@@ -9,6 +9,7 @@ instead (see ``product_lines``).
 
 from __future__ import annotations
 
+import dask
 import dask.dataframe as dd
 from dask.dataframe.utils import clear_known_categories
 
@@ -58,6 +59,9 @@ def assess(
     meta = assess_frame(orders._meta, **options)  # a missing column fails here, as on one machine
     if explain:
         meta = clear_known_categories(meta, cols=["explanation"])
+    for table in ("products", "scans"):  # one copy in the graph, not one per task
+        if options[table] is not None:
+            options[table] = dask.delayed(options[table], pure=True)
     if has_product_lines(orders.columns, headers):
         return assess_lines(orders, meta, options)
     id_columns = header_map(orders.columns, "orders", headers).get("order_id")

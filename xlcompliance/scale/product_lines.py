@@ -109,9 +109,10 @@ def _added_sums(stacked: pd.DataFrame) -> pd.DataFrame:
 
 def export_sales(buckets, options: dict, split_every: int | None = None):
     """Lazy :func:`history_frame` of the whole export (a tree reduction over the buckets)."""
-    chunk_options = {k: options[k] for k in ("rules", "headers", "scans", "dayfirst")}
-    return buckets.reduction(bucket_sales, aggregate=_added_sums, combine=_added_sums, meta=HISTORY_META,
-                             chunk_kwargs=chunk_options, split_every=split_every)
+    own = {k: options[k] for k in ("rules", "headers", "scans", "dayfirst")}
+    counted = buckets.map_partitions(bucket_sales, **own, meta=HISTORY_META)  # (map_partitions takes a delayed scans)
+    return counted.reduction(_added_sums, aggregate=_added_sums, combine=_added_sums, meta=HISTORY_META,
+                             split_every=split_every)
 
 
 def assess_bucket(bucket: pd.DataFrame, history: pd.DataFrame, lengths: pd.Series, *, added: list,
@@ -156,8 +157,9 @@ def assess_lines(orders, meta: pd.DataFrame, options: dict):
         buckets = keyed
     history = export_sales(buckets, options)
     lengths = partition_lengths(narrow)
-    result_meta = assess_bucket(keyed_meta, history_frame(history_of(HISTORY_META)), pd.Series([], dtype=np.int64),
-                                added=added, **options)
+    result_meta = meta[added].reset_index(drop=True).assign(**{PART: np.int64(0), POS: np.int64(0)})
+    if "explanation" in added:
+        result_meta["explanation"] = result_meta["explanation"].astype(object)
     results = buckets.map_partitions(assess_bucket, history, lengths, added=added, meta=result_meta, **options)
     routed = results
     if with_ids:
