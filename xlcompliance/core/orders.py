@@ -146,7 +146,7 @@ def parse_orders(
     history_from=None,
     dayfirst: bool = False,
     duplicates: np.ndarray | None = None,
-    sales_history=None,
+    sales_history: SalesHistory | None = None,
     row_numbers: np.ndarray | None = None,
 ) -> Orders:
     """Parse an order table (canonical or alias headers) once, at the boundary.
