@@ -1,8 +1,11 @@
 """Benchmark: the Dask backend against pandas on one machine, Parquet files in, Parquet out.
 
-Run with ``.venv/bin/python benchmarks/dask_run.py [--rows 10000000] [--partition 1000000]``.
-Generated orders (``xlcompliance.io.sample.generate_orders``, one seed per file, so some ids
-repeat across files) are written as Parquet files, one per partition. Each case does the whole
+Run with ``.venv/bin/python benchmarks/dask_run.py [--rows 10000000] [--partition 1000000]
+[--product-lines]``. Generated orders (``xlcompliance.io.sample.generate_orders``, one seed per
+file, so some ids repeat across files) are written as Parquet files, one per partition. With
+``--product-lines``, the rows are product lines instead (``io.line_sample``: one to three per
+order, shuffled over all files, so orders are split between files and sales are derived from the
+whole dataset), which the Dask backend assesses by order-id buckets. Each case does the whole
 job: read the files, assess every order (explanations included), write the assessed orders as
 Parquet. Cases:
 
@@ -35,11 +38,19 @@ AS_OF = "2024-07-01 10:00"
 REPO = Path(__file__).resolve().parents[1]
 
 
-def make_dataset(folder: Path, rows: int, partition: int) -> list[Path]:
+def make_dataset(folder: Path, rows: int, partition: int, product_lines: bool = False) -> list[Path]:
+    from xlcompliance.io.line_sample import generate_order_lines
     from xlcompliance.io.sample import generate_orders
 
     folder.mkdir(parents=True)
     files = []
+    if product_lines:
+        lines = generate_order_lines(rows * 2 // 3 + 10, seed=1000).iloc[:rows]  # 1.75 lines an order
+        for i, start in enumerate(range(0, rows, partition)):
+            path = folder / f"orders-{i:04d}.parquet"
+            lines.iloc[start:start + partition].to_parquet(path, index=False)
+            files.append(path)
+        return files
     for i, start in enumerate(range(0, rows, partition)):
         path = folder / f"orders-{i:04d}.parquet"
         generate_orders(min(partition, rows - start), seed=1000 + i).to_parquet(path, index=False)
@@ -120,19 +131,21 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--partition", type=int, default=1_000_000, help="rows per file (= partition)")
+    parser.add_argument("--product-lines", action="store_true", help="rows are product lines of orders")
     args = parser.parse_args(argv)
     mib = 2**20
     with tempfile.TemporaryDirectory(prefix="xlc-dask-bench-") as tmp:
         tmp = Path(tmp)
         t = time.perf_counter()
-        files = make_dataset(tmp / "orders", args.rows, args.partition)
-        make_dataset(tmp / "warm", 20_000, 10_000)
+        files = make_dataset(tmp / "orders", args.rows, args.partition, args.product_lines)
+        make_dataset(tmp / "warm", 20_000, 10_000, args.product_lines)
         made = time.perf_counter() - t
         size = sum(f.stat().st_size for f in files)
         print(f"# Dask backend benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}")
         print(f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
               f"pandas {pd.__version__}; load average {os.getloadavg()[0]:.1f} at start")
-        print(f"{args.rows:,} generated orders in {len(files)} Parquet files of {args.partition:,} rows "
+        what = "product lines of generated orders" if args.product_lines else "generated orders"
+        print(f"{args.rows:,} {what} in {len(files)} Parquet files of {args.partition:,} rows "
               f"({size / mib:.0f} MiB; made in {made:.0f} s)\n")
         print("| case | rows | wall s | rows/s | s per 1M rows | vs pandas | peak RSS MiB (per process) |")
         print("|---|---:|---:|---:|---:|---:|---|")

@@ -25,6 +25,7 @@ import xlcompliance as xlc  # noqa: E402
 from xlcompliance.cli import main  # noqa: E402
 from xlcompliance.core.assessment import assess as assess_frame  # noqa: E402
 from xlcompliance.core.headers import InputFileError  # noqa: E402
+from xlcompliance.io.line_sample import generate_order_lines  # noqa: E402
 from xlcompliance.io.sample import generate_orders  # noqa: E402
 from xlcompliance.scale.reading import read_orders  # noqa: E402
 
@@ -299,3 +300,175 @@ def test_the_pandas_path_never_imports_dask():
                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+# --- product lines: several rows per order, anywhere in the dataset -----------------------------------
+
+
+def _lined_orders(n: int = 1800, seed: int = 3) -> pd.DataFrame:
+    """Orders of one to three product lines, rows shuffled: the lines of an order and a product's
+    previous-month orders sit in different partitions; some products sell 10 orders a month or
+    fewer (relaxed by derived sales)."""
+    return generate_order_lines(n, seed=seed, months=3)
+
+
+def _assess_quietly(frame: pd.DataFrame, **options) -> pd.DataFrame:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # products missing from the products list are announced
+        return assess_frame(frame, as_of=AS_OF, **options)
+
+
+def _per_partition(ddf, **options) -> pd.DataFrame:
+    """What assessing each partition alone would give (the wrong answer the backend must avoid)."""
+    return pd.concat([_assess_quietly(ddf.get_partition(i).compute(), **options) for i in range(ddf.npartitions)])
+
+
+def test_lines_of_one_order_in_different_files_are_one_order(client, tmp_path):
+    lines = _lined_orders()
+    cuts = (0, 900, 900, 2100, 3000, None)
+    _write_parts(lines, tmp_path / "orders", cuts=cuts)
+    ddf = read_orders(tmp_path / "orders")
+    whole = ddf.compute()
+    expected = _assess_quietly(whole)
+    got = xlc.assess(ddf, as_of=AS_OF).compute()
+    assert_same_assessment(got, expected)
+
+    # the data exercise what a partition alone gets wrong: split orders, derived sales from other files
+    alone = _per_partition(ddf)
+    assert (alone["order_line"] != expected["order_line"]).sum() > 100
+    derived, alone_derived = expected["derived_last_month_sales"], alone["derived_last_month_sales"]
+    assert (derived.notna() & (alone_derived.isna() | (alone_derived != derived))).sum() > 500
+    relaxed = expected["eligible"].fillna(False) & expected["explanation"].astype(str).str.contains("derived")
+    assert relaxed.sum() > 20  # some orders are relaxed by sales counted in other files
+    split = whole.groupby("order_id")["order_id"].transform("size").gt(1) & (expected["order_line"] > 1)
+    assert split.sum() > 300 and (got["status"][split] != "error").sum() > 300
+
+    summary = xlc.monthly_summary(xlc.assess(ddf, as_of=AS_OF, explain=False), as_of=AS_OF)
+    pd.testing.assert_frame_equal(summary, xlc.monthly_summary(expected, as_of=AS_OF))
+    first_lines = expected.drop_duplicates("order_id")  # each order once, its status on every line
+    assert summary["assessed"].sum() == first_lines["status"].isin(["on_time", "late"]).sum() > 1000
+
+
+def test_repeated_and_conflicting_lines_across_partitions_cite_global_rows(client):
+    lines = _lined_orders(900, seed=5)
+    first = lines.iloc[10]
+    repeat = first.copy()                                  # the same order and product, far away
+    conflict = lines.iloc[20].copy()
+    conflict["product_id"] = "SKU-NEW"                     # another line of order 21's ...
+    conflict["paid_at"] = conflict["paid_at"] + pd.Timedelta(hours=1)  # ... paid at another time
+    blank = lines.iloc[30].copy()
+    blank["order_id"] = None                               # blank ids are orders of their own
+    extra = pd.DataFrame([repeat, conflict, blank, blank])
+    lines = pd.concat([lines.iloc[:700], extra.iloc[:2], lines.iloc[700:], extra.iloc[2:]], ignore_index=True)
+    ddf = dd.from_pandas(lines, npartitions=4, sort=False)
+    expected = _assess_quietly(ddf.compute())
+    got = xlc.assess(ddf, as_of=AS_OF).compute()
+    assert_same_assessment(got, expected)
+
+    errors = got["error"].to_numpy()
+    assert errors[700] == (f"order_id {first['order_id']} product_id {first['product_id']} repeats row 11; "
+                           "only the first is assessed")
+    rows = np.flatnonzero((lines["order_id"] == conflict["order_id"]).to_numpy())
+    assert 20 in rows and 701 in rows
+    assert all(f"lines of order {conflict['order_id']} disagree on paid_at (row 21: " in errors[i] for i in rows)
+    assert "row 702: " in errors[701]
+    assert pd.isna(errors[-1]) and pd.isna(errors[-2])
+
+
+def test_products_scans_and_history_from_travel_to_every_task(client):
+    lines = _lined_orders(1200, seed=8)
+    lines["order_id"] = lines["order_id"].astype(object)
+    gone = lines["fulfilled_at"].notna() & (np.arange(len(lines)) % 3 == 0)
+    scans = pd.DataFrame({"订单号": lines.loc[gone, "order_id"],
+                          "上网时间": (lines.loc[gone, "fulfilled_at"] - pd.Timedelta(hours=5)).astype(str)})
+    lines.loc[gone, "fulfilled_at"] = pd.NaT                 # these orders' times come from the scans
+    listed = pd.date_range("2024-03-20", periods=40, freq="2D")
+    products = pd.DataFrame({"商品ID": [f"SKU-{i:02d}" for i in range(40)], "创建时间": listed.astype(str)})
+    ddf = dd.from_pandas(lines, npartitions=5, sort=False)
+    for options in ({"products": products, "scans": scans}, {"products": products, "history_from": "2024-04-15"}):
+        expected = _assess_quietly(ddf.compute(), **options)
+        got = xlc.assess(ddf, as_of=AS_OF, **options).compute()
+        assert_same_assessment(got, expected)
+    assert expected["explanation"].astype(str).str.contains("listed").any()
+    with_scans = _assess_quietly(ddf.compute(), products=products, scans=scans)
+    assert with_scans["scanned_at"].notna().sum() >= gone.sum()
+
+
+def test_the_classic_export_cell_split_over_partitions(client):
+    from xlcompliance.io.classic_sample import classic_export
+
+    export, products, scans = classic_export(seed=12, n_orders=2500)
+    export = pd.concat([export, export.iloc[[5, 900]]], ignore_index=True)  # repeated orders, later files
+    ddf = dd.from_pandas(export, npartitions=4, sort=False)
+    options = {"channel": "POP", "products": products, "scans": scans}
+    expected = _assess_quietly(ddf.compute(), **options)
+    got = xlc.assess(ddf, as_of=AS_OF, **options).compute()
+    assert_same_assessment(got, expected)
+    assert got["error"].iloc[-2].endswith("repeats row 6; only the first is assessed")
+    assert (got["derived_last_month_sales"] <= 10).sum() > 0 and "platform_deadline" in got.columns
+    alone = _per_partition(ddf, **options)
+    assert (alone["derived_last_month_sales"].fillna(-1) != expected["derived_last_month_sales"].fillna(-1)).any()
+
+
+def test_summary_and_reconciliation_count_a_split_order_once(client):
+    from xlcompliance.io.sample import generate_penalties
+
+    lines = _lined_orders(1500, seed=6)
+    ddf = dd.from_pandas(lines, npartitions=4, sort=False)
+    assessed = _assess_quietly(ddf.compute())
+    penalties = generate_penalties(assessed[assessed["order_line"] == 1], as_of=AS_OF)
+    assessed_dask = xlc.assess(ddf, as_of=AS_OF)
+    pd.testing.assert_frame_equal(xlc.monthly_summary(assessed_dask, penalties, as_of=AS_OF),
+                                  xlc.monthly_summary(assessed, penalties, as_of=AS_OF))
+    got = xlc.reconcile(assessed_dask, penalties, as_of=AS_OF)
+    expected = xlc.reconcile(assessed, penalties, as_of=AS_OF)
+    for name in ("summary", "appeals", "penalties"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+    first_lines = assessed.drop_duplicates("order_id")
+    assert expected.summary["assessed"].sum() == first_lines["status"].isin(["on_time", "late"]).sum()
+    assert len(expected.appeals) and len(expected.penalties)
+
+
+def test_orders_of_one_row_take_scans_and_channel_too(client):
+    orders = _orders_with_repeats(seed=13).drop(columns="channel")
+    shipped = orders["fulfilled_at"].notna() & (np.arange(len(orders)) % 2 == 0)
+    scans = pd.DataFrame({"order_id": orders.loc[shipped, "order_id"], "fulfilled_at": orders.loc[shipped, "fulfilled_at"]})
+    orders.loc[shipped, "fulfilled_at"] = pd.NaT
+    ddf = dd.from_pandas(orders, npartitions=3, sort=False)
+    options = {"channel": "JIT", "scans": scans}
+    expected = _assess_quietly(ddf.compute(), **options)
+    got = xlc.assess(ddf, as_of=AS_OF, **options).compute()
+    assert_same_assessment(got, expected)
+    assert "order_line" not in got.columns and got["scanned_at"].notna().sum() >= shipped.sum() - 2
+
+
+def test_cli_takes_the_export_options_for_a_dataset_of_product_lines(client, tmp_path, capsys):
+    lines = _lined_orders(900, seed=9)
+    parts = _write_parts(lines, tmp_path / "orders", cuts=(0, 700, 1200, None))
+    products = pd.DataFrame({"商品ID": [f"SKU-{i:02d}" for i in range(60)], "创建时间": "2024-04-20"})
+    products.to_csv(tmp_path / "products.csv", index=False)
+    out = tmp_path / "assessed"
+    argv = ["assess", str(tmp_path / "orders"), "--dask", "--scheduler", client.scheduler.address, "--as-of", AS_OF,
+            "--out", str(out), "--products", str(tmp_path / "products.csv"), "--history-from", "2024-03-01"]
+    assert main(argv) == 0
+    expected = _assess_quietly(pd.concat(parts, ignore_index=True), products=xlc.read_table(tmp_path / "products.csv"),
+                               history_from="2024-03-01")
+    written = pd.read_parquet(out)
+    for name in ("deadline", "order_line", "derived_last_month_sales"):
+        assert written[name].equals(expected[name]), name
+    assert written["explanation"].astype(object).equals(expected["explanation"].astype(object))
+    assert expected["explanation"].astype(str).str.contains("listed").any()
+    assert f"{len(lines)} orders in 3 file(s)" in capsys.readouterr().out
+
+
+def test_product_lines_without_order_ids_are_orders_of_their_own(client):
+    lines = _lined_orders(900, seed=10).drop(columns="order_id")
+    ddf = dd.from_pandas(lines, npartitions=3, sort=False)
+    expected = _assess_quietly(ddf.compute())
+    got = xlc.assess(ddf, as_of=AS_OF).compute()
+    assert_same_assessment(got, expected)
+    assert (expected["order_line"] == 1).all() and expected["derived_last_month_sales"].notna().sum() > 300
+    alone = _per_partition(ddf)
+    assert (alone["derived_last_month_sales"].fillna(-1) != expected["derived_last_month_sales"].fillna(-1)).any()

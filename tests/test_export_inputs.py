@@ -14,9 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import xlcompliance as xlc
-from xlcompliance.core.derived_sales import derive_last_month_sales, derive_last_month_sales_slow
+from xlcompliance.core.assessment import assess as assess_frame
+from xlcompliance.core.derived_sales import add_histories, derive_last_month_sales, derive_last_month_sales_slow
 from xlcompliance.core.headers import InputFileError
+from xlcompliance.core.orders import order_sales
 from xlcompliance.core.product_info import split_product_info
+from xlcompliance.io.line_sample import generate_order_lines
 
 AS_OF = "2024-09-01"
 
@@ -256,3 +259,29 @@ def test_derivation_matches_the_literal_rule(lines, history):
     slow = derive_last_month_sales_slow(list(products), list(orders), list(paid), list(counts),
                                         None if history is None else pd.Timestamp(history))
     assert np.array_equal(fast, slow, equal_nan=True)
+
+
+# --- an export assessed in parts that hold whole orders (the Dask backend's buckets) ------------
+
+
+def test_parts_holding_whole_orders_add_up_to_the_export_and_assess_as_it_does():
+    lines = generate_order_lines(700, seed=4, months=3)
+    lines.loc[len(lines)] = lines.iloc[3]  # a repeated line, cited by its row in the whole export
+    mine = lines["order_id"].astype(str).str[-1].isin(list("01234")).to_numpy()
+    whole = order_sales(lines)
+    parts = [order_sales(lines[mine]), order_sales(lines[~mine])]
+    added = add_histories(parts)
+    assert len(whole.table) > 100 and all(len(p.table) < len(whole.table) for p in parts)
+    pd.testing.assert_frame_equal(added.table, add_histories([whole]).table)  # the same, in one order
+    assert added.table["orders"].sum() == whole.table["orders"].sum()
+    assert added.earliest == whole.earliest == min(p.earliest for p in parts)
+
+    expected = _assess(lines)
+    rows = np.flatnonzero(mine if mine[-1] else ~mine)  # the part holding the repeated line
+    alone = _assess(lines.iloc[rows])
+    got = assess_frame(lines.iloc[rows], as_of=AS_OF, _sales_history=whole, _row_numbers=rows)
+    pd.testing.assert_frame_equal(got.astype({"explanation": object}),  # categories: those of the rows
+                                  expected.iloc[rows].astype({"explanation": object}))
+    assert not alone["derived_last_month_sales"].fillna(-1).equals(got["derived_last_month_sales"].fillna(-1))
+    assert got["error"].iloc[-1] == expected["error"].iloc[-1] and "repeats row 4;" in got["error"].iloc[-1]
+    assert order_sales(lines.drop(columns="product_id")) is None  # one row per order: nothing derived

@@ -36,14 +36,15 @@ def run(args) -> int:
     ctx = Context(args, using_sample=False)
     files = dataset_files(args.orders)
     source = Path(args.orders) if Path(args.orders).is_dir() else None
-    inputs = [*files, source, args.penalties, args.holidays]
+    inputs = [*files, source, args.penalties, args.holidays, *ctx.export_paths()]
     out = check_dataset_target(args.out, force=args.force, inputs=inputs)  # refuse before the work
     penalties = ctx.read(args.penalties, "penalties") if args.penalties else None
     as_of = resolve_as_of(ctx.as_of, ctx.rules)  # one moment for every partition and the summary
 
     with connect(args.scheduler) as client:
         orders = read_orders(args.orders, encoding=args.encoding, headers=ctx.headers)
-        assessed = assess(orders, as_of=as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers)
+        assessed = assess(orders, as_of=as_of, calendar=ctx.calendar, rules=ctx.rules, headers=ctx.headers,
+                          dayfirst=args.dayfirst, **ctx.export_inputs())
         write_dataset(assessed, out, force=args.force, inputs=inputs, client=client,
                       progress=sys.stdout.isatty())
         shop = header_map(assessed.columns, "orders", ctx.headers).get("shop", [])

@@ -81,6 +81,8 @@ def assess(
     channel: str | None = None,
     dayfirst: bool = False,
     _duplicates: np.ndarray | None = None,
+    _sales_history=None,
+    _row_numbers: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Assess every order: rule set, eligibility, deadline, status, hours late, error, explanation.
 
@@ -117,7 +119,7 @@ def assess(
     return assess_orders(
         orders, as_of=as_of, calendar=calendar, rules=rules, headers=headers, explain=explain,
         products=products, scans=scans, history_from=history_from, channel=channel, dayfirst=dayfirst,
-        _duplicates=_duplicates,
+        _duplicates=_duplicates, _sales_history=_sales_history, _row_numbers=_row_numbers,
     ).frame
 
 
@@ -135,14 +137,21 @@ def assess_orders(
     channel: str | None = None,
     dayfirst: bool = False,
     _duplicates: np.ndarray | None = None,
+    _sales_history=None,
+    _row_numbers: np.ndarray | None = None,
 ) -> Assessed:
-    """:func:`assess`, keeping the parsed orders beside the assessed frame (see :class:`Assessed`)."""
+    """:func:`assess`, keeping the parsed orders beside the assessed frame (see :class:`Assessed`).
+
+    ``_duplicates``, ``_sales_history`` and ``_row_numbers`` are for a part of a larger export (the Dask
+    backend): see :func:`~xlcompliance.core.orders.parse_orders`.
+    """
     rules = rules or default_rules()
     calendar = calendar or default_calendar(rules)
     if not isinstance(orders, Orders):
         orders = parse_orders(
             orders, rules=rules, headers=headers, channel=channel, products=products, scans=scans,
-            history_from=history_from, dayfirst=dayfirst, duplicates=_duplicates,
+            history_from=history_from, dayfirst=dayfirst, duplicates=_duplicates, sales_history=_sales_history,
+            row_numbers=_row_numbers,
         )
     as_of_ts = resolve_as_of(as_of, rules)
     frame, filled = orders.frame, orders.inputs

@@ -5,7 +5,9 @@ a line of P, paid in month M-1 (calendar months, platform time), not cancelled. 
 *known* only when the export covers the whole of M-1: coverage starts at ``history_from``
 (default: the earliest payment in the export) and M-1 is covered when ``history_from`` is at or
 before its first instant. Otherwise the count is unknown (NaN). Vectorised: the (product,
-month, order) triples are de-duplicated once and looked up by sorted integer keys.
+month, order) triples are de-duplicated once (hashing integers) and looked up by sorted integer
+keys. An export assessed in parts counts in the parts' :class:`SalesHistory` added up instead of
+its own lines.
 """
 
 from __future__ import annotations
@@ -26,6 +28,20 @@ class DerivedSales:
     covered: np.ndarray
 
 
+@dataclass(frozen=True)
+class SalesHistory:
+    """What the derivation counts in, when that is more than the lines at hand (an export split
+    into parts): the distinct counting orders per (product, month) and the earliest payment.
+
+    ``table`` has columns ``product`` (the lines' product keys), ``month`` (:func:`month_numbers`)
+    and ``orders``; ``earliest`` is NaT when no line has a payment time. Tables of parts that
+    share no order add up (:func:`add_histories`).
+    """
+
+    table: pd.DataFrame
+    earliest: np.datetime64
+
+
 def month_numbers(moments: np.ndarray) -> np.ndarray:
     """Months since 0000-01 of datetime64 values (NaT -> a very negative sentinel)."""
     months = moments.astype("datetime64[M]")
@@ -34,12 +50,58 @@ def month_numbers(moments: np.ndarray) -> np.ndarray:
     return out
 
 
+def _earliest(paid: np.ndarray) -> np.datetime64:
+    known = paid[~np.isnat(paid)]
+    return known.min() if len(known) else np.datetime64("NaT", "us")
+
+
+def _monthly_orders(codes: np.ndarray, orders, month: np.ndarray, counted: np.ndarray):
+    """(product code, month, distinct orders) of the counted lines, one entry per (product, month).
+
+    Hash-based: (product, month) keys and orders are factorized, their pairs de-duplicated as
+    integers (both codes are below the number of lines, so the pair fits in 64 bits)."""
+    width = np.int64(max(int(codes.max(initial=-1)) + 1, 1))
+    key_codes, keys = pd.factorize(month[counted] * width + codes[counted])
+    order_codes, order_values = pd.factorize(np.asarray(orders, dtype=np.int64)[counted])
+    span = np.int64(max(len(order_values), 1))
+    pairs = pd.unique(key_codes.astype(np.int64) * span + order_codes)
+    per_key = np.bincount(pairs // span, minlength=len(keys)).astype(np.int64)
+    keys = np.asarray(keys, dtype=np.int64)
+    return keys % width, keys // width, per_key
+
+
+def _lines(product_ids, paid, counts):
+    paid = np.asarray(paid).astype("datetime64[us]")
+    codes, uniques = pd.factorize(pd.Series(product_ids, dtype=object), use_na_sentinel=True)
+    have_paid = ~np.isnat(paid)
+    month = np.where(have_paid, month_numbers(paid), 0)
+    counted = np.asarray(counts, dtype=bool) & have_paid & (codes >= 0)
+    return paid, codes.astype(np.int64), uniques, have_paid, month, counted
+
+
+def sales_history(product_ids: np.ndarray, orders: np.ndarray, paid: np.ndarray, counts: np.ndarray) -> SalesHistory:
+    """The :class:`SalesHistory` of these lines alone (arguments as :func:`derive_last_month_sales`)."""
+    paid, codes, uniques, _, month, counted = _lines(product_ids, paid, counts)
+    code, months, per = _monthly_orders(codes, orders, month, counted)
+    table = pd.DataFrame({"product": np.asarray(uniques, dtype=object)[code], "month": months, "orders": per})
+    return SalesHistory(table, _earliest(paid))
+
+
+def add_histories(parts: list[SalesHistory]) -> SalesHistory:
+    """The history of parts that share no order: counts added, the earliest payment kept."""
+    table = pd.concat([p.table for p in parts], ignore_index=True)
+    table = table.groupby(["product", "month"], sort=True, as_index=False)["orders"].sum()
+    earliest = [p.earliest for p in parts if not np.isnat(p.earliest)]
+    return SalesHistory(table, min(earliest) if earliest else np.datetime64("NaT", "us"))
+
+
 def derive_last_month_sales(
     product_ids: np.ndarray,
     orders: np.ndarray,
     paid: np.ndarray,
     counts: np.ndarray,
     history_from: np.datetime64 | None = None,
+    history: SalesHistory | None = None,
 ) -> DerivedSales:
     """Derived last month's sales for every line.
 
@@ -48,16 +110,23 @@ def derive_last_month_sales(
         orders: per line, an integer order key (lines of one order share it).
         paid: per line, datetime64 payment time (NaT = unknown).
         counts: per line, whether the line's order counts as a sale (paid, not cancelled ...).
-        history_from: where the export's coverage starts (default: the earliest ``paid``).
+        history_from: where the export's coverage starts (default: the earliest ``paid``, or
+            ``history``'s earliest payment).
+        history: count in this instead of the lines themselves (an export assessed in parts).
     """
-    paid = np.asarray(paid).astype("datetime64[us]")
+    paid, codes, uniques, have_paid, month, counted = _lines(product_ids, paid, counts)
     n = len(paid)
-    product_codes, _ = pd.factorize(pd.Series(product_ids, dtype=object), use_na_sentinel=True)
-    month = month_numbers(paid)
-    have_paid = ~np.isnat(paid)
-    if history_from is None:
-        history_from = paid[have_paid].min() if have_paid.any() else np.datetime64("NaT", "us")
-    history_from = np.datetime64(history_from, "us")
+    if history is None:
+        t_code, t_month, t_orders = _monthly_orders(codes, orders, month, counted)
+        earliest = _earliest(paid)
+    else:
+        t_code = pd.Index(uniques, dtype=object).get_indexer(pd.Index(history.table["product"], dtype=object))
+        mine = t_code >= 0
+        t_code = t_code[mine].astype(np.int64)
+        t_month = history.table["month"].to_numpy(dtype=np.int64)[mine]
+        t_orders = history.table["orders"].to_numpy(dtype=np.int64)[mine]
+        earliest = history.earliest
+    history_from = np.datetime64(earliest if history_from is None else history_from, "us")
     # month m is covered iff history_from <= its first instant: m >= the month after
     # history_from, or m == history_from's month when history_from is that month's first instant
     if np.isnat(history_from):
@@ -69,18 +138,16 @@ def derive_last_month_sales(
     previous = month - 1
     covered = have_paid & (previous >= first_covered)
 
-    width = np.int64(max(int(product_codes.max(initial=-1)) + 2, 1))
-    base = month.min(initial=0) - 1 if n else 0
-    counted = counts & have_paid & (product_codes >= 0)
-    # one key per (product, month); distinct (key, order) pairs are the sales
-    key = (month - base).astype(np.int64) * width + product_codes
-    pairs = np.unique(np.stack([key[counted], np.asarray(orders, dtype=np.int64)[counted]]), axis=1)
-    keys, per_key = np.unique(pairs[0], return_counts=True) if pairs.size else (np.empty(0, np.int64),) * 2
-    wanted = (previous - base).astype(np.int64) * width + product_codes
+    # one key per (product, month), looked up in the sorted keys of the counted months
+    width = np.int64(max(len(uniques), 1))
+    keys = t_month * width + t_code
+    order = np.argsort(keys, kind="stable")
+    keys, t_orders = keys[order], t_orders[order]
+    known = covered & (codes >= 0)
+    wanted = np.where(known, previous * width + codes, -1)
     at = np.clip(np.searchsorted(keys, wanted), 0, max(len(keys) - 1, 0))
-    found = (len(keys) > 0) & (keys[at] == wanted) if len(keys) else np.zeros(n, bool)
-    count = np.where(found, per_key[at] if len(keys) else 0, 0).astype(float)
-    known = covered & (product_codes >= 0)
+    found = known & (keys[at] == wanted) if len(keys) else np.zeros(n, bool)
+    count = np.where(found, t_orders[at] if len(keys) else 0, 0).astype(float)
     count[~known] = np.nan
     label = np.full(n, None, dtype=object)
     if have_paid.any():
@@ -113,4 +180,7 @@ def derive_last_month_sales_slow(product_ids, orders, paid, counts, history_from
     return np.array(out, dtype=float)
 
 
-__all__ = ["DerivedSales", "derive_last_month_sales", "derive_last_month_sales_slow", "month_numbers"]
+__all__ = [
+    "DerivedSales", "SalesHistory", "add_histories", "derive_last_month_sales", "derive_last_month_sales_slow",
+    "month_numbers", "sales_history",
+]

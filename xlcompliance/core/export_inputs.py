@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .derived_sales import derive_last_month_sales
+from .derived_sales import SalesHistory, derive_last_month_sales, sales_history
 from .listing import join_listing_dates
 from .order_ids import duplicate_errors
 from .parsing import as_us
@@ -76,9 +76,13 @@ def resolve_export_inputs(
     history_from=None,
     headers: dict | None = None,
     duplicates: np.ndarray | None = None,
+    sales_history: SalesHistory | None = None,
+    row_numbers: np.ndarray | None = None,
 ) -> ExportInputs:
-    """See the module docstring. ``row_valid`` = rows whose own fields parsed; ``duplicates``
-    replaces the repeated-order-id check (made over more rows than these)."""
+    """See the module docstring. ``row_valid`` = rows whose own fields parsed. For rows that are
+    part of a larger export (split by order id, so every order's lines are here): ``duplicates``
+    replaces the repeated-order-id check, ``sales_history`` the sales counted in these rows alone, and
+    ``row_numbers`` (0-based) the rows' positions cited in line messages."""
     from .deadlines import select_rule_sets
 
     tz = rules.timezone
@@ -87,22 +91,7 @@ def resolve_export_inputs(
     row_products = text_keys(cols["product_id"]) if "product_id" in cols else None
     has_lines = row_products is not None or "product_info" in cols
 
-    # fulfilled_at from the scans (the row's own value wins)
-    scanned = None
-    if scans is not None:
-        if order_ids is None and "tracking_no" not in cols:
-            from .headers import InputFileError
-
-            raise InputFileError("scans: the orders have neither an order id nor a tracking number (运单号) to match")
-        found = earliest_scans(
-            order_ids if order_ids is not None else [None] * n, cols.get("tracking_no"), scans, tz, headers
-        )
-        scanned = found.fulfilled
-        fulfilled = np.where(np.isnat(fulfilled), found.fulfilled, fulfilled)
-        if found.bad_rows:
-            warnings.append(f"scans: {len(found.bad_rows)} row(s) could not be read and were left out; "
-                            f"first: {found.bad_rows[0]}")
-
+    fulfilled, scanned = _with_scans(cols, n, fulfilled, scans, tz, headers, warnings)
     if not has_lines and products is None:  # an export of one row per order: nothing to fill but scans
         if duplicates is None:
             duplicates = (duplicate_errors(order_ids.reset_index(drop=True)) if order_ids is not None
@@ -119,10 +108,10 @@ def resolve_export_inputs(
         errors = duplicates if duplicates is not None else duplicate_errors(order_ids.reset_index(drop=True))
     else:
         row_key = row_products if row_products is not None else text_keys(cols["product_info"])
-        errors = repeated_line_errors(groups, order_ids, row_key, keys=id_keys)
+        errors = repeated_line_errors(groups, order_ids, row_key, keys=id_keys, rows=row_numbers)
         shop = text_keys(cols["shop"]) if "shop" in cols else np.full(n, None, dtype=object)
         conflicts = conflict_errors(groups, order_ids, {"paid_at": paid, "shop": shop, "channel": channel},
-                                    keys=id_keys)
+                                    keys=id_keys, rows=row_numbers)
         errors = _join(errors, conflicts)
 
     line_row, line_product, info_errors = _lines(n, cols, row_products)
@@ -149,11 +138,10 @@ def resolve_export_inputs(
     line_sales = sales[line_row].astype(float)
     derived = notes = None
     if has_lines:
-        counts = ~np.isnat(paid[line_row])
-        if rules.sales_exclude_cancelled:
-            counts &= np.isnat(cancelled[line_row]) | ~np.isnat(fulfilled[line_row])
+        counts = _counted_lines(line_row, paid, cancelled, fulfilled, rules)
         start = None if history_from is None else np.datetime64(pd.Timestamp(history_from).as_unit("us"))
-        result = derive_last_month_sales(line_product, groups[line_row], paid[line_row], counts, start)
+        result = derive_last_month_sales(line_product, groups[line_row], paid[line_row], counts, start,
+                                         history=sales_history)
         own = ~np.isnan(line_sales)
         line_sales = np.where(own, line_sales, result.count)
         derived_line = np.where(own, np.nan, result.count)
@@ -185,6 +173,49 @@ def resolve_export_inputs(
                        deciding, n, line_row)
     return ExportInputs(line_listed[deciding], line_sales[deciding], fulfilled, errors, order_line, counted_row,
                         derived, notes, scanned=scanned, warnings=warnings)
+
+
+def _with_scans(cols: dict, n: int, fulfilled: np.ndarray, scans, tz: str, headers, warnings: list):
+    """(fulfilled, scanned): fulfilled_at filled from the scans (the row's own value wins), and
+    the earliest scan found per row (None without scans)."""
+    if scans is None:
+        return fulfilled, None
+    order_ids = cols.get("order_id")
+    if order_ids is None and "tracking_no" not in cols:
+        from .headers import InputFileError
+
+        raise InputFileError("scans: the orders have neither an order id nor a tracking number (运单号) to match")
+    found = earliest_scans(order_ids if order_ids is not None else [None] * n, cols.get("tracking_no"), scans, tz,
+                           headers)
+    if found.bad_rows:
+        warnings.append(f"scans: {len(found.bad_rows)} row(s) could not be read and were left out; "
+                        f"first: {found.bad_rows[0]}")
+    return np.where(np.isnat(fulfilled), found.fulfilled, fulfilled), found.fulfilled
+
+
+def _counted_lines(line_row, paid, cancelled, fulfilled, rules: Rules) -> np.ndarray:
+    """Per line, whether its order counts as a sale (paid; not cancelled, per the rules)."""
+    counts = ~np.isnat(paid[line_row])
+    if rules.sales_exclude_cancelled:
+        counts &= np.isnat(cancelled[line_row]) | ~np.isnat(fulfilled[line_row])
+    return counts
+
+
+def sales_contribution(cols: dict, n: int, *, paid: np.ndarray, fulfilled: np.ndarray, cancelled: np.ndarray,
+                       rules: Rules, scans: pd.DataFrame | None = None,
+                       headers: dict | None = None) -> SalesHistory | None:
+    """What these rows alone count toward derived last month's sales (None without product
+    lines), as :func:`resolve_export_inputs` counts them: for a part of an export holding whole
+    orders, whose parts' histories add up to the export's."""
+    row_products = text_keys(cols["product_id"]) if "product_id" in cols else None
+    if row_products is None and "product_info" not in cols:
+        return None
+    fulfilled, _ = _with_scans(cols, n, fulfilled, scans, rules.timezone, headers, [])
+    order_ids = cols.get("order_id")
+    groups = order_groups(order_ids) if order_ids is not None else np.arange(n, dtype=np.int64)
+    line_row, line_product, _ = _lines(n, cols, row_products)
+    counts = _counted_lines(line_row, paid, cancelled, fulfilled, rules)
+    return sales_history(line_product, groups[line_row], paid[line_row], counts)
 
 
 def _whole_order_fulfilled(fulfilled: np.ndarray, groups: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -243,4 +274,4 @@ def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["ExportInputs", "resolve_export_inputs"]
+__all__ = ["ExportInputs", "resolve_export_inputs", "sales_contribution"]

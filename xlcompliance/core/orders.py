@@ -14,7 +14,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .export_inputs import ExportInputs, resolve_export_inputs
+from .derived_sales import SalesHistory
+from .export_inputs import ExportInputs, resolve_export_inputs, sales_contribution
 from .headers import InputFileError, canonical_series, header_map, require
 from .parsing import (
     BLANK,
@@ -148,6 +149,8 @@ def parse_orders(
     history_from=None,
     dayfirst: bool = False,
     duplicates: np.ndarray | None = None,
+    sales_history: SalesHistory | None = None,
+    row_numbers: np.ndarray | None = None,
 ) -> Orders:
     """Parse an order table (canonical or alias headers) once, at the boundary.
 
@@ -155,8 +158,11 @@ def parse_orders(
     whose own is blank or absent, for exports without one). ``products``, ``scans`` and
     ``history_from`` fill what the export lacks (see :mod:`~xlcompliance.core.export_inputs`);
     ``dayfirst`` reads text dates written day first (13/04/2024), never guessed without it.
-    A bad value is that row's error; the other rows are unaffected. ``duplicates`` replaces the
-    repeated-order-id check with one made over more rows than these (a partitioned export).
+    A bad value is that row's error; the other rows are unaffected. For rows that are part of a
+    partitioned export, ``duplicates`` replaces the repeated-order-id check with one made over
+    more rows than these, and (rows holding every line of their orders) ``sales_history`` the derived
+    sales' :class:`~xlcompliance.core.derived_sales.SalesHistory` of the whole export,
+    ``row_numbers`` the 0-based rows that line messages cite.
 
     Raises:
         InputFileError: a required column is missing (the message names it and the headers found).
@@ -206,7 +212,8 @@ def parse_orders(
     inputs = resolve_export_inputs(
         columns, n, paid=paid, channel=codes, listed=listed, sales=sales, fulfilled=fulfilled,
         cancelled=cancelled, row_valid=~message_rows(own_error), rules=rules, products=products, scans=scans,
-        history_from=history_from, headers=headers, duplicates=duplicates,
+        history_from=history_from, headers=headers, duplicates=duplicates, sales_history=sales_history,
+        row_numbers=row_numbers,
     )
     scanned_early = ~np.isnat(paid) & ~np.isnat(inputs.fulfilled) & (inputs.fulfilled < paid) & ~message_rows(ordering)
     for i in np.flatnonzero(scanned_early):  # a scan from the scans file before the payment
@@ -234,6 +241,22 @@ def parse_orders(
     )
 
 
+def order_sales(frame: pd.DataFrame, *, rules: Rules | None = None, headers: dict | None = None,
+                scans: pd.DataFrame | None = None, dayfirst: bool = False) -> SalesHistory | None:
+    """What an order table's rows alone count toward derived last month's sales (None without
+    product lines), parsing only the columns that takes, as :func:`parse_orders` parses them:
+    for a part of an export holding whole orders (see ``sales_contribution``)."""
+    rules = rules or default_rules()
+    columns = {k: v.reset_index(drop=True) for k, v in canonical_series(frame, "orders", headers).items()}
+    n = len(frame)
+    paid, fulfilled, cancelled = (
+        parse_datetimes(columns.get(name, _blank_column(n)), name, rules.timezone, dayfirst)[0]
+        for name in ("paid_at", "fulfilled_at", "cancelled_at")
+    )
+    return sales_contribution(columns, n, paid=paid, fulfilled=fulfilled, cancelled=cancelled, rules=rules,
+                              scans=scans, headers=headers)
+
+
 def _ordering_errors(paid, listed, fulfilled, cancelled) -> np.ndarray:
     """listed_at after paid_at, or fulfilment / cancellation before it, per row."""
     ordering = np.full(len(paid), None, dtype=object)
@@ -248,4 +271,4 @@ def _ordering_errors(paid, listed, fulfilled, cancelled) -> np.ndarray:
     return ordering
 
 
-__all__ = ["ORDER_COLUMNS", "Orders", "parse_orders", "shop_codes"]
+__all__ = ["ORDER_COLUMNS", "Orders", "order_sales", "parse_orders", "shop_codes"]

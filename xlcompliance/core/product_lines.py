@@ -62,9 +62,11 @@ def line_numbers(groups: np.ndarray) -> np.ndarray:
     return numbers
 
 
-def repeated_line_errors(groups: np.ndarray, order_ids, product_ids, *, keys: np.ndarray | None = None) -> np.ndarray:
+def repeated_line_errors(groups: np.ndarray, order_ids, product_ids, *, keys: np.ndarray | None = None,
+                         rows: np.ndarray | None = None) -> np.ndarray:
     """A message for each row repeating an earlier row's order id AND product id (the
-    duplicate rule, applied to lines); rows without an order id are never compared."""
+    duplicate rule, applied to lines); rows without an order id are never compared. ``rows``:
+    the 0-based row number cited for each row (default: its position)."""
     n = len(groups)
     errors = np.full(n, None, dtype=object)
     ids = text_keys(order_ids) if keys is None else keys
@@ -81,33 +83,36 @@ def repeated_line_errors(groups: np.ndarray, order_ids, product_ids, *, keys: np
     for i in np.flatnonzero(repeated):
         key = int(pair_keys[i])
         product = "" if products[i] is None else f" product_id {products[i]}"
-        errors[i] = f"order_id {ids[i]}{product} repeats row {first_row[key] + 1}; only the first is assessed"
+        first = first_row[key] if rows is None else int(rows[first_row[key]])
+        errors[i] = f"order_id {ids[i]}{product} repeats row {first + 1}; only the first is assessed"
     return errors
 
 
 def conflict_errors(groups: np.ndarray, order_ids, fields: dict[str, np.ndarray], *,
-                    keys: np.ndarray | None = None) -> np.ndarray:
+                    keys: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
     """A message on every row of an order whose lines disagree on one of ``fields`` (name ->
-    per-row values; blanks count as values: a line without a payment time disagrees too)."""
+    per-row values; blanks count as values: a line without a payment time disagrees too).
+    ``rows``: the 0-based row number cited for each row (default: its position)."""
     n = len(groups)
     errors = np.full(n, None, dtype=object)
     multi = np.bincount(groups, minlength=groups.max(initial=-1) + 1)[groups] > 1 if n else np.zeros(0, bool)
     if not multi.any():
         return errors
     ids = text_keys(order_ids) if keys is None else keys
-    rows = np.flatnonzero(multi)
+    cited = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    lined = np.flatnonzero(multi)
     for name, values in fields.items():
         values = np.asarray(values)
-        codes, _ = pd.factorize(pd.Series(values[rows]), use_na_sentinel=False)
-        frame = pd.DataFrame({"g": groups[rows], "c": codes})
+        codes, _ = pd.factorize(pd.Series(values[lined]), use_na_sentinel=False)
+        frame = pd.DataFrame({"g": groups[lined], "c": codes})
         distinct = frame.groupby("g")["c"].nunique()
         bad_groups = distinct.index[distinct.to_numpy() > 1]
         if not len(bad_groups):
             continue
-        bad = rows[np.isin(groups[rows], bad_groups.to_numpy())]
+        bad = lined[np.isin(groups[lined], bad_groups.to_numpy())]
         for g in np.unique(groups[bad]):
             members = bad[groups[bad] == g]
-            shown = "; ".join(f"row {i + 1}: {_show(values[i])}" for i in members[:4])
+            shown = "; ".join(f"row {cited[i] + 1}: {_show(values[i])}" for i in members[:4])
             msg = f"lines of order {ids[members[0]]} disagree on {name} ({shown})"
             for i in members:
                 errors[i] = msg if errors[i] is None else f"{errors[i]}; {msg}"

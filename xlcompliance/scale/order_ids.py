@@ -7,8 +7,8 @@ repeats are routed back to the partition they came from, where the global row nu
 first occurrence is its partition's start plus its position. Without repeats only the shuffle of
 the ids costs anything.
 
-An order whose lines must be looked at together (product lines split across partitions) can use
-the same buckets: all rows of one order id meet in one bucket.
+Exports with product lines take another road (see ``product_lines``): whole order rows travel,
+since an order's lines are assessed together.
 """
 
 from __future__ import annotations
@@ -96,6 +96,11 @@ def _length(frame: pd.DataFrame) -> pd.Series:
     return pd.Series([len(frame)], dtype=np.int64)
 
 
+def partition_lengths(frame):
+    """The length of every partition of a Dask frame, as one lazy partition (to broadcast)."""
+    return frame.map_partitions(_length, meta=pd.Series([], dtype=np.int64)).repartition(npartitions=1)
+
+
 def global_repeats(id_frame, headers: dict | None):
     """Per input partition, its rows that repeat an earlier id (partition ``i`` of the result holds
     the repeats of partition ``i``, indexed by ``part``), and the length of every partition (one
@@ -110,8 +115,7 @@ def global_repeats(id_frame, headers: dict | None):
     buckets = keyed.shuffle(on="order_id", npartitions=n)
     repeats = buckets.map_partitions(bucket_repeats, meta=REPEATS_META)
     routed = repeats.set_index("part", divisions=list(range(n + 1))).clear_divisions()
-    lengths = id_frame.map_partitions(_length, meta=pd.Series([], dtype=np.int64)).repartition(npartitions=1)
-    return routed, lengths
+    return routed, partition_lengths(id_frame)
 
 
 def repeat_errors(n: int, repeats: pd.DataFrame, lengths: pd.Series) -> np.ndarray:
