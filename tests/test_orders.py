@@ -12,7 +12,7 @@ import pytest
 import xlcompliance as xlc
 from xlcompliance.core import assessment
 from xlcompliance.core.assessment import assess_orders
-from xlcompliance.core.orders import parse_orders
+from xlcompliance.core.orders import ORDER_COLUMNS, parse_orders
 from xlcompliance.core.scenarios import Levers, priority_list, what_if
 from xlcompliance.notebook import accessor
 
@@ -119,4 +119,5 @@ def test_parse_orders_types_every_field_and_keeps_the_frame():
     assert orders.error[0] is None
     assert "listed_at" in orders.error[1] and "after paid_at" in orders.error[1]
     assert "channel: unknown value 'nope'" in orders.error[2] and "last_month_sales" in orders.error[2]
-    assert "extra" not in orders.headers_used and "订单号" in orders.headers_used
+    assert orders.columns_besides(["order_id", "channel"]) == ["店铺", "付款时间", "上架时间", "上月销量", "extra"]
+    assert orders.columns_besides(ORDER_COLUMNS) == ["extra"]
