@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.headers import InputFileError
+from .xlsx_arrow import read_typed_sheet
 
 MAX_UNCOMPRESSED = 1 << 30  # 1 GiB of XML is far beyond any real order export
 MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
@@ -55,14 +56,18 @@ def check_zip(path: Path) -> None:
         raise InputFileError(f"{path.name}: not a valid xlsx file (corrupt zip: {exc})") from None
 
 
-def _open_workbook(path: Path, fmt: str):
-    import python_calamine as pc
-
+def _check_bounds(path: Path, fmt: str) -> None:
+    """Refuse, before any library reads it, a file too large or inflating too much to read."""
     if fmt == "xlsx":
         check_zip(path)
     elif path.stat().st_size > MAX_XLS_BYTES:
         raise InputFileError(f"{path.name}: refused, {path.stat().st_size / 2**20:.0f} MiB exceeds the "
                              f"{MAX_XLS_BYTES / 2**20:.0f} MiB limit for .xls")
+
+
+def _open_workbook(path: Path, fmt: str):
+    import python_calamine as pc
+
     try:
         return pc.load_workbook(str(path))
     except pc.PasswordError:
@@ -76,6 +81,18 @@ def _open_workbook(path: Path, fmt: str):
         raise InputFileError(f"{path.name}: cannot open workbook ({type(exc).__name__}: {exc})") from None
 
 
+def _chosen_sheet(path: Path, names: list[str], sheet: str | None, kind: str) -> str:
+    """The sheet asked for, else the one named like ``kind`` (Orders, Penalties ...), else the first."""
+    if not names:
+        raise InputFileError(f"{path.name}: the workbook has no sheets")
+    if sheet is None:
+        wanted = {kind.lower(), kind.rstrip("s").lower()}
+        return next((n for n in names if n.strip().lower() in wanted), names[0])
+    if sheet not in names:
+        raise InputFileError(f"{path.name}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
+    return sheet
+
+
 def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str = "xlsx") -> pd.DataFrame:
     """One sheet as a frame of cell values (header = first row; ``fmt`` is ``xlsx`` or ``xls``).
 
@@ -83,16 +100,14 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str
     the first sheet.
     """
     path = Path(path)
+    _check_bounds(path, fmt)
+    if fmt == "xlsx":
+        frame = read_typed_sheet(path, lambda names: _chosen_sheet(path, names, sheet, kind))
+        if frame is not None:
+            return frame
     wb = _open_workbook(path, fmt)
     try:
-        names = list(wb.sheet_names)
-        if not names:
-            raise InputFileError(f"{path.name}: the workbook has no sheets")
-        if sheet is None:
-            wanted = {kind.lower(), kind.rstrip("s").lower()}
-            sheet = next((n for n in names if n.strip().lower() in wanted), names[0])
-        elif sheet not in names:
-            raise InputFileError(f"{path.name}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
+        sheet = _chosen_sheet(path, list(wb.sheet_names), sheet, kind)
         try:
             rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as exc:
