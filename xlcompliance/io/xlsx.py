@@ -1,10 +1,12 @@
-"""Bounded workbook reading (.xlsx and legacy .xls) with python-calamine.
+"""Bounded workbook reading (.xlsx and legacy .xls) with calamine.
 
 The xlsx zip is checked before anything inflates it: a decompression bomb (by the sizes its parts
 declare), a password-protected or a corrupt file is refused in one line instead of exhausting
 memory or raising a library traceback. A part that inflates beyond its declared size is stopped
 by calamine's zip reader at that size and refused too. Cells come back as Python values (text,
-numbers, datetimes), blank cells as ``None``, whole numbers as ``int``.
+numbers, datetimes), blank cells as ``None``, whole numbers as ``int``, date-time columns as
+datetime64. An xlsx sheet of one type per column is read through Arrow (:mod:`.xlsx_arrow`,
+fastexcel); any other sheet, and every .xls, cell by cell (python-calamine), to the same frame.
 """
 
 from __future__ import annotations
@@ -163,10 +165,3 @@ def _tidy(column: pd.Series) -> pd.Series:
             pass
     return pd.Series(values, index=column.index, dtype=object)
 
-
-def _filled_width(row) -> int:
-    """Cells up to and including the last non-blank one."""
-    width = len(row)
-    while width and (row[width - 1] is None or str(row[width - 1]).strip() == ""):
-        width -= 1
-    return width
