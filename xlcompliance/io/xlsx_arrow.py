@@ -106,24 +106,32 @@ def _column(array) -> np.ndarray | pd.DatetimeIndex | None:
     return None  # durations and anything newer
 
 
+def _blank(value) -> bool:
+    return value is None or value is pd.NaT or value == ""
+
+
 def _trimmed(header: list[str], columns: list) -> pd.DataFrame | None:
-    """Trailing blank rows and columns dropped, blank headers named ``columnN``, as cell by cell."""
+    """Trailing blank rows and columns dropped, blank headers named ``columnN``, as cell by cell.
+    A column's blanks are looked at only where needed: a blank header, a blank last row."""
     height = len(columns[0]) if columns else 0
-    filled_rows = np.zeros(height, dtype=bool)
     width = 0
-    for i, (name, column) in enumerate(zip(header, columns, strict=True)):
-        filled = ~pd.isna(column)
-        filled_rows |= np.asarray(filled)
-        if name != "" or filled.any():
+    for i, name in enumerate(header):
+        if name != "" or not all(map(_blank, columns[i])):
             width = i + 1
     if not width:
         return None  # an empty sheet: the cell-by-cell reader says so
-    rows = int(np.flatnonzero(filled_rows)[-1]) + 1 if filled_rows.any() else 0
+    rows = height
+    if rows and all(_blank(columns[i][rows - 1]) for i in range(width)):
+        filled = np.zeros(height, dtype=bool)
+        for column in columns[:width]:
+            filled |= ~np.asarray(pd.isna(column))
+        rows = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     index = pd.RangeIndex(rows)
     frame = pd.DataFrame(
-        {i: pd.Series(columns[i][:rows], index=index, dtype=None if isinstance(columns[i], pd.DatetimeIndex)
-                      else object) for i in range(width)},
-        index=index,
+        {i: pd.Series(column[:rows], index=index, copy=False,
+                      dtype=None if isinstance(column, pd.DatetimeIndex) else object)
+         for i, column in enumerate(columns[:width])},
+        index=index, copy=False,
     )
     frame.columns = [name.strip() or f"column{i + 1}" for i, name in enumerate(header[:width])]
     return frame
