@@ -335,3 +335,23 @@ def test_a_file_is_only_read(tmp_path):
     before = path.read_bytes()
     xlsx.read_sheet(path)
     assert path.read_bytes() == before
+
+
+def test_generated_orders_read_the_same_both_ways(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", Path(__file__).resolve().parents[1] / "benchmarks" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path / "orders.xlsx"
+    bench.write_xlsx(bench.orders(20_000), path)
+    assert typed(path, "Orders") is not None
+    real = xlsx.read_typed_sheet
+    xlsx.read_typed_sheet = lambda *a: None
+    try:
+        before = read_table(path)
+    finally:
+        xlsx.read_typed_sheet = real
+    after = read_table(path)
+    same(before, after)
+    assert str(after["paid_at"].dtype) == "datetime64[us]" and type(after["last_month_sales"][0]) is int
