@@ -355,3 +355,14 @@ def test_generated_orders_read_the_same_both_ways(tmp_path):
     after = read_table(path)
     same(before, after)
     assert str(after["paid_at"].dtype) == "datetime64[us]" and type(after["last_month_sales"][0]) is int
+
+
+def test_the_first_row_is_looked_at_within_a_bound(tmp_path, monkeypatch):
+    from xlcompliance.io import xlsx_first_row
+
+    path = workbook(tmp_path / "x.xlsx", BASE)
+    assert xlsx_first_row.starts_with_text_header(path, "Sheet")
+    monkeypatch.setattr(xlsx_first_row, "MAX_PEEK", 200)  # less than the sheet XML up to row 1's end
+    assert not xlsx_first_row.starts_with_text_header(path, "Sheet")
+    assert typed(path) is None
+    same(cell_by_cell(path), xlsx.read_sheet(path))

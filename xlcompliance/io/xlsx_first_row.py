@@ -15,6 +15,20 @@ from pathlib import Path
 from defusedxml.ElementTree import fromstring, iterparse
 
 _TEXT_TYPES = ("s", "inlineStr", "str")  # shared string, inline string, a formula's text result
+MAX_PEEK = 16 << 20  # a header row is a few KiB; past this the sheet is read cell by cell
+
+
+class _Bounded:
+    """A file's first ``limit`` bytes (then end of file: the parser fails, the peek says no)."""
+
+    def __init__(self, fh, limit: int):
+        self.fh, self.left = fh, limit
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.fh.read(size)
+        self.left -= len(data)
+        return data
 
 
 def _local(name: str) -> str:
@@ -59,7 +73,7 @@ def starts_with_text_header(path: Path, sheet: str) -> bool:
             if part is None:
                 return False
             with zf.open(part) as fh:
-                for _, el in iterparse(fh, events=("end",)):
+                for _, el in iterparse(_Bounded(fh, MAX_PEEK), events=("end",)):
                     tag = _local(el.tag)
                     if tag == "sheetData":
                         return False  # no rows at all
