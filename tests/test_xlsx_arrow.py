@@ -164,7 +164,18 @@ def _mac_1904(ws):
     ws.parent.epoch = CALENDAR_MAC_1904
 
 
-FAST.update({"dates around 29 Feb 1900": _early_1900, "the 1904 date system": _mac_1904})
+def _na_text_in_text(ws):
+    for r, text in enumerate(("NA", "None", "null", "n/a", "nan", "N/A", "<NA>", "-nan", "1.#IND"), start=2):
+        ws.cell(row=r, column=2, value=text)
+        ws.cell(row=r, column=10, value=text)  # and in a column of nothing else, beyond the header
+
+
+def _na_headers(ws):
+    ws["B1"], ws["J1"] = "NA", "None"
+
+
+FAST.update({"dates around 29 Feb 1900": _early_1900, "the 1904 date system": _mac_1904,
+             "n/a text among text": _na_text_in_text, "NA and None headers": _na_headers})
 
 
 @pytest.mark.parametrize("shape", FAST)
@@ -221,6 +232,14 @@ def _repeated_header(ws):
     ws["B1"] = "订单号"
 
 
+def _na_text_in_numbers(ws):
+    ws["E40"] = "n/a"  # fastexcel's type guess skips text it takes for a missing value
+
+
+def _na_text_in_dates(ws):
+    ws["C30"] = "NULL"
+
+
 CELL_BY_CELL = {
     "text in a number column past row 1000": (_text_in_numbers_late, {}),
     "a number in a date column": (_number_in_dates, {}),
@@ -232,6 +251,8 @@ CELL_BY_CELL = {
     "a number header": (_number_header, {}),
     "a date header": (_date_header, {}),
     "a repeated header": (_repeated_header, {}),
+    "n/a text in a number column": (_na_text_in_numbers, {}),
+    "NULL text in a date column": (_na_text_in_dates, {}),
     "a title row": (None, {"title": "速卖通订单导出 2024"}),
     "starts at C3": (None, {"start": "C3"}),
     "starts at B1": (None, {"start": "B1"}),
@@ -270,9 +291,16 @@ def test_empty_text_cells(tmp_path):
         ws["E6"] = "EMPTY"
 
     path = emptied(workbook(tmp_path / "y.xlsx", BASE, extra=number))
-    assert typed(path) is not None  # fastexcel counts empty text as a blank, as cell by cell
+    assert typed(path) is None  # text among numbers, if empty: reported by fastexcel, cell by cell
     same(cell_by_cell(path), xlsx.read_sheet(path))
     assert xlsx.read_sheet(path).loc[4, "数量"] is None
+
+
+def test_na_text_among_numbers_past_many_rows_keeps_its_cell(tmp_path):
+    path = workbook(tmp_path / "x.xlsx", BASE + [row(i) for i in range(60, 3000)],
+                    extra=lambda ws: ws.cell(row=2900, column=5, value="N/A"))
+    assert typed(path) is None
+    assert xlsx.read_sheet(path).loc[2898, "数量"] == "N/A"
 
 
 def test_text_only_sheet_under_a_wide_title_matches(tmp_path):

@@ -2,8 +2,10 @@
 
 fastexcel (calamine, like the cell-by-cell reader, returning Arrow columns) guesses each
 column's type and by default turns cells that do not fit into nulls. Here every row is looked
-at and a column mixing types is refused (``dtype_coercion="strict"``), so no cell is lost: the
-caller reads such a sheet cell by cell. So it does for every shape whose cells Arrow would give
+at and a column mixing types is refused (``dtype_coercion="strict"``); text it takes for a
+missing value ("n/a", "NULL", "nan" ...) escapes that and becomes null in a column of numbers or
+dates, but is reported: any such report refuses the sheet too. So no cell is lost: the caller
+reads a refused sheet cell by cell. So it does for every shape whose cells Arrow would give
 differently: a sheet not starting at A1 or under a title row, a header that is not all text,
 durations, date-times before 1900 (times of day) or after 9999. The frame is then the one
 :func:`.xlsx.read_sheet` builds cell by cell, value for value and dtype for dtype.
@@ -23,6 +25,8 @@ from .xlsx_first_row import starts_with_text_header
 _FIRST = np.datetime64("1900-01-01T00:00:00", "ms")  # before it, calamine gives times of day
 _LAST = np.datetime64("9999-12-31T23:59:59.999", "ms")  # after it, plain numbers
 _RENAMED = re.compile(r"^(.*)_\d+$")  # fastexcel's names for repeated headers: a, a_1, a_1_1
+# an Excel error cell (#N/A, #VALUE! ...), null in Arrow as it is blank cell by cell
+_EXCEL_ERROR = re.compile(r"Expected \w+ but got 'Error\(\w+\)'")
 
 
 def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataFrame | None:
@@ -42,9 +46,12 @@ def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataF
         return None
     loaded = _attempt(lambda: reader.load_sheet(sheet, header_row=0, schema_sample_rows=None,
                                                 dtype_coercion="strict"))
-    batch = _attempt(loaded.to_arrow) if loaded is not None else None
-    if batch is None:
+    batch_errors = _attempt(loaded.to_arrow_with_errors) if loaded is not None else None
+    if batch_errors is None:
         return None
+    batch, errors = batch_errors
+    if errors is not None and not all(_EXCEL_ERROR.fullmatch(e.detail) for e in errors.errors):
+        return None  # a cell that did not fit its column's type (text like "n/a" among numbers)
     infos = loaded.available_columns()
     if not infos or infos[0].absolute_index != 0 or _renamed(infos):
         return None
