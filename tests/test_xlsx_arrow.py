@@ -170,12 +170,17 @@ def _na_text_in_text(ws):
         ws.cell(row=r, column=10, value=text)  # and in a column of nothing else, beyond the header
 
 
+def _iso_dates(ws):
+    ws.parent.iso_dates = True  # date-times stored as ISO text cells (t="d"), not serial numbers
+
+
 def _na_headers(ws):
     ws["B1"], ws["J1"] = "NA", "None"
 
 
 FAST.update({"dates around 29 Feb 1900": _early_1900, "the 1904 date system": _mac_1904,
-             "n/a text among text": _na_text_in_text, "NA and None headers": _na_headers})
+             "n/a text among text": _na_text_in_text, "NA and None headers": _na_headers,
+             "ISO date cells": _iso_dates})
 
 
 @pytest.mark.parametrize("shape", FAST)
