@@ -308,12 +308,38 @@ def test_na_text_among_numbers_past_many_rows_keeps_its_cell(tmp_path):
     assert xlsx.read_sheet(path).loc[2898, "数量"] == "N/A"
 
 
-def test_text_only_sheet_under_a_wide_title_matches(tmp_path):
-    rows = [["导出", "2024-05"], [], [str(v) for v in HEADER]] + [[str(v) for v in row(i)] for i in range(9)]
+@pytest.mark.parametrize("title", [["速卖通订单导出 2024"], ["导出", "2024-05"]])
+def test_text_only_sheet_under_a_title_matches(tmp_path, title):
+    # platform exports often hold every value as text, under a title row: read through Arrow
+    rows = [title, [], [str(v) for v in HEADER]] + [[str(v) for v in row(i)] for i in range(9)]
     path = workbook(tmp_path / "x.xlsx", rows)
     assert typed(path) is not None
     same(cell_by_cell(path), xlsx.read_sheet(path))
-    same(read_table(path).reset_index(drop=True), read_table(path))  # the header is found below
+    frame = read_table(path)
+    assert list(frame.columns) == HEADER and len(frame) == 9  # the header is found below the title
+    xlsx.read_typed_sheet, real = (lambda *a: None), xlsx.read_typed_sheet
+    try:
+        same(read_table(path), frame)
+    finally:
+        xlsx.read_typed_sheet = real
+
+
+def test_the_first_rows_tell_which_sheets_to_try_through_arrow(tmp_path):
+    from xlcompliance.io.xlsx_first_row import arrow_may_read
+
+    long = BASE + [row(i) for i in range(60, 400)]
+    assert arrow_may_read(workbook(tmp_path / "a.xlsx", BASE), "Sheet")  # all rows looked at
+    assert arrow_may_read(workbook(tmp_path / "b.xlsx", long), "Sheet")  # the first hundred
+    # a typed sheet under a title: the header's text above numbers, known without parsing it all
+    assert not arrow_may_read(workbook(tmp_path / "c.xlsx", BASE, title="导出"), "Sheet")
+    mixed = workbook(tmp_path / "d.xlsx", long, extra=lambda ws: ws.cell(row=50, column=5, value="x"))
+    assert not arrow_may_read(mixed, "Sheet")
+    late = workbook(tmp_path / "e.xlsx", long, extra=lambda ws: ws.cell(row=300, column=5, value="x"))
+    assert arrow_may_read(late, "Sheet") and typed(late) is None  # there, fastexcel refuses it
+    same(cell_by_cell(late), xlsx.read_sheet(late))
+    assert not arrow_may_read(workbook(tmp_path / "f.xlsx", BASE, start="A2"), "Sheet")
+    assert not arrow_may_read(workbook(tmp_path / "g.xlsx", BASE, extra=_number_header), "Sheet")
+    assert not arrow_may_read(workbook(tmp_path / "h.xlsx", BASE), "no such sheet")
 
 
 def test_header_only_and_empty_sheets(tmp_path):
@@ -394,8 +420,8 @@ def test_the_first_row_is_looked_at_within_a_bound(tmp_path, monkeypatch):
     from xlcompliance.io import xlsx_first_row
 
     path = workbook(tmp_path / "x.xlsx", BASE)
-    assert xlsx_first_row.starts_with_text_header(path, "Sheet")
+    assert xlsx_first_row.arrow_may_read(path, "Sheet")
     monkeypatch.setattr(xlsx_first_row, "MAX_PEEK", 200)  # less than the sheet XML up to row 1's end
-    assert not xlsx_first_row.starts_with_text_header(path, "Sheet")
+    assert not xlsx_first_row.arrow_may_read(path, "Sheet")
     assert typed(path) is None
     same(cell_by_cell(path), xlsx.read_sheet(path))

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .xlsx_first_row import starts_with_text_header
+from .xlsx_first_row import arrow_may_read
 
 _FIRST = np.datetime64("1900-01-01T00:00:00", "ms")  # before it, calamine gives times of day
 _LAST = np.datetime64("9999-12-31T23:59:59.999", "ms")  # after it, plain numbers
@@ -42,7 +42,7 @@ def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataF
     if reader is None:
         return None
     sheet = choose(reader.sheet_names)  # an unknown sheet is refused here, as cell by cell
-    if not starts_with_text_header(path, sheet):
+    if not arrow_may_read(path, sheet):
         return None
     loaded = _attempt(lambda: reader.load_sheet(sheet, header_row=0, schema_sample_rows=None,
                                                 dtype_coercion="strict"))
