@@ -6,9 +6,11 @@ at and a column mixing types is refused (``dtype_coercion="strict"``); text it t
 missing value ("n/a", "NULL", "nan" ...) escapes that and becomes null in a column of numbers or
 dates, but is reported: any such report refuses the sheet too. So no cell is lost: the caller
 reads a refused sheet cell by cell. So it does for every shape whose cells Arrow would give
-differently: a sheet not starting at A1 or under a title row, a header that is not all text,
-durations, date-times before 1900 (times of day) or after 9999. The frame is then the one
-:func:`.xlsx.read_sheet` builds cell by cell, value for value and dtype for dtype.
+differently: a sheet not starting at A1, a first row that is not all text, repeated headers,
+durations, date-times before 1900 (times of day) or after 9999. Numbers or dates under a title
+row are a mixed column too (the real header's text above them); a sheet all text under a title
+row is not. Otherwise the frame is the one :func:`.xlsx.read_sheet` builds cell by cell, value
+for value and dtype for dtype.
 """
 
 from __future__ import annotations
