@@ -12,7 +12,7 @@ CASES = (
     "Excel JIT_ARRIVAL column (serials)", "Excel SHOP_ONTIME_RATE table", "workbook generation (write_workbook)",
     "reconcile (+", "CLI: `xlcompliance assess` CSV → CSV (process)", "CLI: `xlcompliance assess` CSV → PARQUET (process)",
     "anchor: plain pandas read_csv + to_csv", "minimal loop: POP day walk skipping Sundays (scaled)",
-    "read_table: CSV export", "read_table: xlsx export (python-calamine)",
+    "read_table: CSV export", "read_table: xlsx export (fastexcel, Arrow)",
 )
 
 

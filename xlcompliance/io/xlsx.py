@@ -1,10 +1,12 @@
-"""Bounded workbook reading (.xlsx and legacy .xls) with python-calamine.
+"""Bounded workbook reading (.xlsx and legacy .xls) with calamine.
 
 The xlsx zip is checked before anything inflates it: a decompression bomb (by the sizes its parts
 declare), a password-protected or a corrupt file is refused in one line instead of exhausting
 memory or raising a library traceback. A part that inflates beyond its declared size is stopped
 by calamine's zip reader at that size and refused too. Cells come back as Python values (text,
-numbers, datetimes), blank cells as ``None``, whole numbers as ``int``.
+numbers, datetimes), blank cells as ``None``, whole numbers as ``int``, date-time columns as
+datetime64. An xlsx sheet of one type per column is read through Arrow (:mod:`.xlsx_arrow`,
+fastexcel); any other sheet, and every .xls, cell by cell (python-calamine), to the same frame.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.headers import InputFileError
+from .xlsx_arrow import read_typed_sheet
 
 MAX_UNCOMPRESSED = 1 << 30  # 1 GiB of XML is far beyond any real order export
 MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
@@ -55,14 +58,18 @@ def check_zip(path: Path) -> None:
         raise InputFileError(f"{path.name}: not a valid xlsx file (corrupt zip: {exc})") from None
 
 
-def _open_workbook(path: Path, fmt: str):
-    import python_calamine as pc
-
+def _check_bounds(path: Path, fmt: str) -> None:
+    """Refuse, before any library reads it, a file too large or inflating too much to read."""
     if fmt == "xlsx":
         check_zip(path)
     elif path.stat().st_size > MAX_XLS_BYTES:
         raise InputFileError(f"{path.name}: refused, {path.stat().st_size / 2**20:.0f} MiB exceeds the "
                              f"{MAX_XLS_BYTES / 2**20:.0f} MiB limit for .xls")
+
+
+def _open_workbook(path: Path, fmt: str):
+    import python_calamine as pc
+
     try:
         return pc.load_workbook(str(path))
     except pc.PasswordError:
@@ -76,6 +83,18 @@ def _open_workbook(path: Path, fmt: str):
         raise InputFileError(f"{path.name}: cannot open workbook ({type(exc).__name__}: {exc})") from None
 
 
+def _chosen_sheet(path: Path, names: list[str], sheet: str | None, kind: str) -> str:
+    """The sheet asked for, else the one named like ``kind`` (Orders, Penalties ...), else the first."""
+    if not names:
+        raise InputFileError(f"{path.name}: the workbook has no sheets")
+    if sheet is None:
+        wanted = {kind.lower(), kind.rstrip("s").lower()}
+        return next((n for n in names if n.strip().lower() in wanted), names[0])
+    if sheet not in names:
+        raise InputFileError(f"{path.name}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
+    return sheet
+
+
 def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str = "xlsx") -> pd.DataFrame:
     """One sheet as a frame of cell values (header = first row; ``fmt`` is ``xlsx`` or ``xls``).
 
@@ -83,16 +102,14 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str
     the first sheet.
     """
     path = Path(path)
+    _check_bounds(path, fmt)
+    if fmt == "xlsx":
+        frame = read_typed_sheet(path, lambda names: _chosen_sheet(path, names, sheet, kind))
+        if frame is not None:
+            return frame
     wb = _open_workbook(path, fmt)
     try:
-        names = list(wb.sheet_names)
-        if not names:
-            raise InputFileError(f"{path.name}: the workbook has no sheets")
-        if sheet is None:
-            wanted = {kind.lower(), kind.rstrip("s").lower()}
-            sheet = next((n for n in names if n.strip().lower() in wanted), names[0])
-        elif sheet not in names:
-            raise InputFileError(f"{path.name}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
+        sheet = _chosen_sheet(path, list(wb.sheet_names), sheet, kind)
         try:
             rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as exc:
@@ -148,10 +165,3 @@ def _tidy(column: pd.Series) -> pd.Series:
             pass
     return pd.Series(values, index=column.index, dtype=object)
 
-
-def _filled_width(row) -> int:
-    """Cells up to and including the last non-blank one."""
-    width = len(row)
-    while width and (row[width - 1] is None or str(row[width - 1]).strip() == ""):
-        width -= 1
-    return width
