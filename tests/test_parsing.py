@@ -193,3 +193,19 @@ def test_text_columns_parse_as_the_general_path_does(parse, field, texts, data):
     general = parse(pd.Series(values, dtype=object), field)
     assert np.array_equal(fast[0], general[0], equal_nan=True)
     assert list(fast[1]) == list(general[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.from_regex(r"\s?[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2})?)?\s?", fullmatch=True))
+def test_a_typed_moment_reads_as_the_column_parser_reads_it(text):
+    """``parse_datetime`` reads plainly typed moments directly: the same moment, or the same
+    error, as the column parser gives."""
+    from xlcompliance.core.parsing import parse_datetime
+
+    out, errors = parse_datetimes([text], "as_of")
+    try:
+        got = parse_datetime(text, "as_of")
+    except ValueError as exc:
+        assert errors[0] == str(exc)
+    else:
+        assert errors[0] is None and got == pd.Timestamp(out[0]) and got.unit == pd.Timestamp(out[0]).unit

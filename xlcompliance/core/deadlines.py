@@ -229,26 +229,31 @@ def _deadlines_block(paid, channel, method, listed, sales, valid, calendar: Cale
     eligible &= kind >= 0
     bits = _weekmask_bits(paid_us, is_channel, rules)
 
-    pop_h = np.array([rs.pop_hours for rs in rules.rule_sets], dtype=float)
-    self_h = np.array([rs.self_send_hours for rs in rules.rule_sets], dtype=float)
+    sets = len(rules.rule_sets)
+    # Whole microseconds of each hour rule of each rule set: a row's is at
+    # (kind is SELF_HOURS) * sets + its rule set.
+    hours = np.array([rs.pop_hours for rs in rules.rule_sets] + [rs.self_send_hours for rs in rules.rule_sets],
+                     dtype=float)
+    allowances = np.round(hours * _US_PER_HOUR).astype(np.int64)
     pick_d = np.array([rs.pickup_days for rs in rules.rule_sets], dtype=np.int64)
-    hours = np.where(kind == POP_HOURS, pop_h[index], self_h[index])
-    allowance_us = np.round(hours * _US_PER_HOUR).astype(np.int64)
 
     deadline_us = np.full(n, NAT.astype(np.int64))
     t_day = np.full(n, np.datetime64("NaT", "D"))
     cutoff = time_us(rules.cutoff)
     pickup_at = time_us(rules.pickup_deadline_time)
-    for ch in CHANNELS:
-        in_channel = is_channel[ch] & (kind >= 0)
-        for mask_bits in np.unique(bits[in_channel]):
+    live = kind >= 0
+    # The clock variants present, (channel, excluded weekdays), from one count of small keys:
+    # channel * 128 + weekday bits for computed rows, 256 for the rest.
+    variants = np.bincount(np.where(live, channel.astype(np.int16) * 128 + bits, 256), minlength=257)
+    for c, ch in enumerate(CHANNELS):
+        in_channel = is_channel[ch] & live
+        for mask_bits in np.flatnonzero(variants[c * 128:(c + 1) * 128]):
             cal = calendar.day_table(ch, weekmask_text(int(mask_bits)))
             group = in_channel & (bits == mask_bits)
             hour_rows = np.flatnonzero(group & (kind != PICKUP_DAYS))
             if len(hour_rows):
-                deadline_us[hour_rows] = clock.hour_deadline(
-                    paid_us[hour_rows], allowance_us[hour_rows], cal
-                )
+                allowance = allowances[(kind[hour_rows] == SELF_HOURS) * sets + index[hour_rows]]
+                deadline_us[hour_rows] = clock.hour_deadline(paid_us[hour_rows], allowance, cal)
             day_rows = np.flatnonzero(group & (kind == PICKUP_DAYS))
             if len(day_rows):
                 t = clock.pickup_day(paid_us[day_rows], cutoff, cal)

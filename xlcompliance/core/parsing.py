@@ -312,8 +312,20 @@ def _kinds(obj: np.ndarray) -> np.ndarray:
         return _kind_vec(obj).astype(np.int8)
 
 
+_PLAIN_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?")
+_PLAIN_FORMATS = {10: "%Y-%m-%d", 16: "%Y-%m-%d %H:%M", 19: "%Y-%m-%d %H:%M:%S"}
+
+
 def parse_datetime(value, field: str, tz: str | None = None, required: bool = True):
-    """One value; raises ``ValueError`` naming ``field``. Returns a naive ``pd.Timestamp`` or None."""
+    """One value; raises ``ValueError`` naming ``field``. Returns a naive ``pd.Timestamp`` or None.
+
+    The way people type a moment (``2024-07-01 10:00``) is read directly; anything else, and any
+    such text that is not a real date, goes through the column parser (and its messages)."""
+    if isinstance(value, str) and _PLAIN_MOMENT.fullmatch(text := value.strip()):
+        try:
+            return pd.Timestamp(dt.datetime.strptime(text, _PLAIN_FORMATS[len(text)]))
+        except ValueError:
+            pass
     out, err = parse_datetimes([value], field, tz)
     if err[0] is not None:
         raise ValueError(err[0])
