@@ -41,7 +41,8 @@ class TextBytes:
         self.n = len(arr)
         width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
         _, offsets_buf, data_buf = arr.buffers()
-        offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset:arr.offset + self.n + 1].astype(np.int64, copy=False)
+        offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset:arr.offset + self.n + 1]
+        offsets = offsets.astype(np.int64, copy=False)  # large_string offsets are used as they are
         self.start = offsets[:-1]
         self.length = np.diff(offsets)
         self.valid = np.ones(self.n, dtype=bool) if arr.null_count == 0 else ~arr.is_null().to_numpy(
