@@ -42,7 +42,7 @@ def test_summary_defaults_to_the_assessments_moment():
     assessed = xlc.assess(june_orders(), as_of="2024-06-20 12:00")
     row = xlc.monthly_summary(assessed).iloc[0]
     assert (row["rate"], bool(row["provisional"]), bool(row["qualifies"])) == (1.0, True, False)
-    assert xlc.monthly_summary(assessed).attrs["as_of"] == pd.Timestamp("2024-06-20 12:00")
+    assert recorded_as_of(xlc.monthly_summary(assessed)) == pd.Timestamp("2024-06-20 12:00")
 
 
 def test_reconcile_refuses_an_assessment_as_of_another_moment():

@@ -117,7 +117,7 @@ def test_monthly_summary_survives_any_penalty_ledger(amounts, when):
         warnings.simplefilter("ignore")
         summary = xlc.monthly_summary(xlc.assess(GOOD, as_of=AS_OF), penalties, as_of=AS_OF)
     assert all(isinstance(v, Decimal) for v in summary["penalties"])
-    bad = summary.attrs["penalty_errors"]
+    bad = summary.attrs["penalty_errors"]  # a list of row dicts, or None
     n_bad = 0 if bad is None else len(bad)
     assert n_bad <= len(amounts)
 

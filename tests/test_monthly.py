@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import xlcompliance as xlc
+from xlcompliance.core.as_of import recorded_as_of
 from xlcompliance.core.monthly import margins
 
 
@@ -104,8 +105,22 @@ def test_bad_penalty_rows_are_reported_not_summed():
     with pytest.warns(UserWarning, match="1 penalty row"):
         s = summary_for(orders("A", 2, 0), penalties)
     assert s.iloc[0]["penalties"] == Decimal("3.00")
-    errors = s.attrs["penalty_errors"]
+    errors = pd.DataFrame(s.attrs["penalty_errors"])
     assert list(errors["error"]) == ["amount: not an amount: 'three'"]
+    assert errors["shop"].tolist() == ["A"] and errors["order_id"].tolist() == ["2"]
+
+
+def test_a_summary_and_its_records_write_to_parquet_and_read_back(tmp_path):
+    """Every attr is plain JSON (pandas writes attrs as JSON with Parquet), the moment included."""
+    penalties = pd.DataFrame({
+        "shop": ["A", "A"], "order_id": ["1", "2"], "amount": ["3.00", "three"], "deducted_at": ["2024-04-05", "2024-04-06"],
+    })
+    with pytest.warns(UserWarning, match="1 penalty row"):
+        s = summary_for(orders("A", 2, 0), penalties)
+    s.to_parquet(tmp_path / "summary.parquet")
+    back = pd.read_parquet(tmp_path / "summary.parquet")
+    assert back.attrs == s.attrs and recorded_as_of(back) == recorded_as_of(s)
+    assert back[["shop", "assessed", "late"]].to_dict("records") == s[["shop", "assessed", "late"]].to_dict("records")
 
 
 def test_error_and_cancelled_rows_are_not_assessed():

@@ -602,3 +602,13 @@ def test_penalties_ledger_optional_columns_and_empty():
                       None, as_of="2024-08-01")
     assert empty.summary["refund_status"].tolist() == ["none_due"]
     assert empty.appeals.empty and empty.penalties.empty and empty.refunds.empty
+
+
+def test_every_reconciliation_table_writes_to_parquet(scenario, tmp_path):
+    """Money stays Decimal-exact as text of its own and every attr is plain JSON, so finance can
+    keep the tables as Parquet."""
+    for name in ("summary", "appeals", "penalties", "refunds"):
+        table = getattr(scenario, name)
+        table.to_parquet(tmp_path / f"{name}.parquet")
+        back = pd.read_parquet(tmp_path / f"{name}.parquet")
+        assert back.attrs == table.attrs and len(back) == len(table), name

@@ -49,6 +49,7 @@ def run(args) -> int:
         from .assess_dask import run as run_dask
 
         return run_dask(args)
+    from ..core.as_of import recorded_as_of
     from ..core.assessment import assess_orders
     from ..core.monthly import monthly_summary
     from ..io.outputs import TABLE_SUFFIXES, typed_orders, write_table
@@ -87,7 +88,7 @@ def run(args) -> int:
 
     source = "bundled sample" if using_sample else orders_path.name
     counts = assessed["status"].value_counts()
-    print(f"{source}: {len(assessed)} orders as of {summary.attrs['as_of']:%Y-%m-%d %H:%M}")
+    print(f"{source}: {len(assessed)} orders as of {recorded_as_of(summary):%Y-%m-%d %H:%M}")
     print("  " + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in counts.index))
     relaxed = assessed.attrs.get("relaxed_by", {})
     if relaxed:

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .as_of import recorded_as_of
+from .as_of import record_as_of, recorded_as_of
 from .assessment import (
     CANCELLED,
     LATE,
@@ -78,7 +78,9 @@ def monthly_summary(
             else now, platform time).
 
     Penalty rows that cannot be read are left out of the sums, listed in
-    ``result.attrs["penalty_errors"]`` and announced with a warning.
+    ``result.attrs["penalty_errors"]`` (rows as dicts; ``pd.DataFrame(...)`` of it is a table) and
+    announced with a warning. The moment is ``result.attrs["as_of"]`` as ISO text; every attr is
+    plain JSON, so the summary writes to Parquet.
     """
     rules = rules or default_rules()
     if as_of is not None:
@@ -197,9 +199,24 @@ def summary_from_counts(
         "refund_due": decimals_column(refund_cents, rules.money_decimals),
         "refund_due_date": pd.Series(due, dtype="datetime64[us]"),
     })
-    out.attrs["penalty_errors"] = penalty_errors
-    out.attrs["as_of"] = as_of_ts
+    out.attrs["penalty_errors"] = None if penalty_errors is None else json_records(penalty_errors)
+    record_as_of(out, as_of_ts)
     return out
+
+
+def json_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts of text, whole numbers and None: what ``attrs`` may hold, since pandas
+    writes a frame's attrs as JSON with Parquet (``pd.DataFrame(records)`` gives the rows back)."""
+    def plain(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, (int, np.integer)):
+            return int(value)
+        return value if isinstance(value, str) else str(value)
+
+    return [{str(k): plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def margins(on_time, assessed, threshold) -> tuple[np.ndarray, np.ndarray]:

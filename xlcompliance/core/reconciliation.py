@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from .as_of import same_as_of
+from .as_of import record_as_of, same_as_of
 from .assessment import Assessed, assessed_of, now_platform, resolve_as_of
 from .headers import canonical_series
 from .ledgers import normalize_penalties, normalize_refunds
@@ -436,7 +436,8 @@ def reconcile_counts(
     summary.loc[none, ["late_allowed", "on_time_needed"]] = pd.NA
     summary["currency"] = _currency_column(currency, key)
     summary = summary[list(RECONCILE_COLUMNS)]
-    summary.attrs = {"as_of": as_of_ts}
+    summary.attrs = {}
+    record_as_of(summary, as_of_ts)
 
     detail, evidence = _penalty_detail(pen, _orders(orders), summary, places, as_of_ts)
     appeals = _appeals(detail, evidence)

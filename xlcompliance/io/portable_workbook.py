@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.as_of import recorded_as_of
 from ..core.assessment import ORDER_COLUMNS
 from ..core.calendar import SCOPE_ALIASES, Calendar, official_breaks
 from ..core.headers import canonical_columns, canonical_series, load_headers
@@ -735,7 +736,7 @@ def build_portable(
     )
     penalties_sheet, penalty_names = _penalties_sheet(penalties, rules, headers, spare_rows)
     summary_sheet, summary_names = _summary_sheet(
-        summary, summary.attrs["as_of"], by_line="orders_order_line" in order_names
+        summary, recorded_as_of(summary), by_line="orders_order_line" in order_names
     )
     names = {**layout.names, **order_names, **holiday_names, **penalty_names, **summary_names}
     sheets = [

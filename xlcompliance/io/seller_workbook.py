@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.as_of import recorded_as_of
 from ..core.assessment import Assessed, assess_orders
 from ..core.calendar import Calendar
 from ..core.headers import canonical_series, header_map
@@ -536,7 +537,7 @@ def build_sheets(
         history_from=history_from, channel=channel, dayfirst=dayfirst,
     )
     summary = monthly_summary(result, penalties, as_of=as_of, rules=rules, headers=headers)
-    as_of_ts = summary.attrs["as_of"]
+    as_of_ts = recorded_as_of(summary)
     assessed = result.frame
     orders_sheet, orders_ref = _orders_sheet(result)
     _finish_orders(orders_sheet, orders_ref)
