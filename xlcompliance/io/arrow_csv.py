@@ -55,8 +55,7 @@ def read_plain_csv(path: Path, encoding: str, header: list[str]) -> pd.DataFrame
 # --- writing --------------------------------------------------------------------------------
 
 _ROWS_PER_CHUNK = 1 << 16
-_SPECIAL = np.zeros(256, dtype=bool)  # bytes that make a cell need quotes
-_SPECIAL[list(b',"\r\n')] = True
+_SPECIAL_BYTES = (b",", b'"', b"\r", b"\n")  # bytes that make a cell need quotes
 
 
 def write_csv_bytes(frame: pd.DataFrame, f) -> bool:
@@ -127,7 +126,8 @@ def _cell_str(value) -> str:
 def _quoted(arr):
     """Cells holding a comma, quote, CR or LF quoted (quotes doubled), as the csv module does.
 
-    The bytes are searched once; only the cells that hold a hit are rewritten, in Python.
+    The bytes are searched for each special byte (memchr speed) and looked at one by one only
+    when one is there; only the cells that hold a hit are rewritten, in Python.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -137,7 +137,13 @@ def _quoted(arr):
     cells = TextBytes(arr)
     first, last = (int(cells.start[0]), int(cells.start[-1] + cells.length[-1])) if cells.n else (0, 0)
     body = cells.data[first:last]
-    hits = np.flatnonzero(_SPECIAL[body]) + first
+    raw = body.tobytes()
+    if not any(raw.find(byte) >= 0 for byte in _SPECIAL_BYTES):  # memchr scans: most columns have none
+        return arr
+    special = body == _SPECIAL_BYTES[0][0]  # compared byte by byte in SIMD (a table lookup is slower)
+    for byte in _SPECIAL_BYTES[1:]:
+        special |= body == byte[0]
+    hits = np.flatnonzero(special) + first
     if not len(hits):
         return arr
     rows = np.unique(np.searchsorted(cells.start, hits, side="right") - 1)
