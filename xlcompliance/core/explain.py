@@ -148,7 +148,7 @@ def explanations(result: Deadlines, paid: np.ndarray, sales: np.ndarray, calenda
 
 def _shown(values: np.ndarray, shown: np.ndarray, unknown_matters: np.ndarray) -> np.ndarray:
     out = np.where(shown, values, -1.0)
-    out[unknown_matters & np.isnan(values)] = -2.0
+    np.copyto(out, -2.0, where=unknown_matters & np.isnan(values))
     return out
 
 

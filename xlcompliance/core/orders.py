@@ -260,10 +260,8 @@ def order_sales(frame: pd.DataFrame, *, rules: Rules | None = None, headers: dic
 def _ordering_errors(paid, listed, fulfilled, cancelled) -> np.ndarray:
     """listed_at after paid_at, or fulfilment / cancellation before it, per row."""
     ordering = np.full(len(paid), None, dtype=object)
-    have_paid = ~np.isnat(paid)
     for values, name in ((listed, "listed_at"), (fulfilled, "fulfilled_at"), (cancelled, "cancelled_at")):
-        known = have_paid & ~np.isnat(values)
-        wrong = known & ((values > paid) if name == "listed_at" else (values < paid))
+        wrong = (values > paid) if name == "listed_at" else (values < paid)  # False where either is NaT
         word = "after" if name == "listed_at" else "before"
         for i in np.flatnonzero(wrong):
             msg = f"{name} {pd.Timestamp(values[i])} is {word} paid_at {pd.Timestamp(paid[i])}"
