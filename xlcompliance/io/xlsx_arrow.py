@@ -22,13 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .xlsx_errors import error_text, with_errors
 from .xlsx_first_row import arrow_may_read
 
 _FIRST = np.datetime64("1900-01-01T00:00:00", "ms")  # before it, calamine gives times of day
 _LAST = np.datetime64("9999-12-31T23:59:59.999", "ms")  # after it, plain numbers
 _RENAMED = re.compile(r"^(.*)_\d+$")  # fastexcel's names for repeated headers: a, a_1, a_1_1
-# an Excel error cell (#N/A, #VALUE! ...), null in Arrow as it is blank cell by cell
-_EXCEL_ERROR = re.compile(r"Expected \w+ but got 'Error\(\w+\)'")
 
 
 def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataFrame | None:
@@ -52,18 +51,25 @@ def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataF
     if batch_errors is None:
         return None
     batch, errors = batch_errors
-    if errors is not None and not all(_EXCEL_ERROR.fullmatch(e.detail) for e in errors.errors):
-        return None  # a cell that did not fit its column's type (text like "n/a" among numbers)
+    cells: dict[int, tuple[list[int], list[str]]] = {}  # column -> rows and texts of error cells
+    for report in errors.errors if errors is not None else ():
+        text = error_text(report.detail)
+        if text is None:
+            return None  # a cell that did not fit its column's type (text like "n/a" among numbers)
+        row, column = report.offset_position
+        rows, texts = cells.setdefault(column, ([], []))
+        rows.append(row)
+        texts.append(text)
     infos = loaded.available_columns()
     if not infos or infos[0].absolute_index != 0 or _renamed(infos):
         return None
     header = [info.name if info.column_name_from == "looked_up" else "" for info in infos]
     columns = []
-    for array in batch.columns:
+    for i, array in enumerate(batch.columns):
         column = _column(array)
         if column is None:
             return None
-        columns.append(column)
+        columns.append(with_errors(column, *cells[i]) if i in cells else column)
     return _trimmed(header, columns)
 
 

@@ -1,0 +1,152 @@
+"""Excel error cells (#N/A, #VALUE! ...) of a sheet, read as their error text, never as blanks.
+
+Both calamine readers hide an error cell: python-calamine gives ``""`` for it, fastexcel a null
+it reports beside the column. Read as blank, a VLOOKUP's #N/A in ``fulfilled_at`` would make a
+fulfilled order pending; read as its text, the engine's parsers name the cell's row and field
+("fulfilled_at: Excel error value #N/A"). This module finds the error cells and puts their text
+back in the frame, the same way for both readers:
+
+* Arrow (fastexcel): its reports ("Expected float but got 'Error(NA)'") name the cell and the
+  error (:func:`error_text`).
+* cell by cell, xlsx: a streaming scan of the sheet XML for ``t="e"`` cells, skipped when the
+  sheet's bytes hold no ``t="e"`` at all (one pass of inflating, a few percent of a read).
+* cell by cell, legacy .xls: fastexcel reads the sheet once more as text, which reports the
+  error cells (python-calamine cannot tell them from blanks); without fastexcel they read blank.
+
+A column holding an error keeps its other values as they would read without it (numbers,
+date-times as Timestamps): only that column becomes one of Python objects.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.headers import InputFileError
+from .xlsx_first_row import column_index, sheet_part
+
+# calamine's names for the errors it reads (CellErrorType), spelled as Excel shows them
+_SPELLING = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
+             "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
+_READABLE = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}  # in an xlsx
+ARROW_ERROR = re.compile(r"Expected \w+ but got 'Error\((\w+)\)'")
+_CHUNK = 1 << 20
+_MARKS = (b't="e"', b"t='e'")
+
+Errors = dict[tuple[int, int], str]  # (row, column) from A1 = (0, 0) -> the error's text
+
+
+def error_text(detail: str) -> str | None:
+    """The Excel spelling of the error a fastexcel report names, None for any other report."""
+    match = ARROW_ERROR.fullmatch(detail)
+    if match is None:
+        return None
+    name = match.group(1)
+    return _SPELLING.get(name, f"#{name.upper()}")
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
+
+
+def _mentions_errors(zf: zipfile.ZipFile, part: str) -> bool:
+    """Whether the sheet's XML holds ``t="e"`` anywhere (streamed: memory stays one chunk)."""
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(_CHUNK):
+            data = tail + chunk
+            if any(mark in data for mark in _MARKS):
+                return True
+            tail = data[-4:]
+    return False
+
+
+def xlsx_error_cells(path: Path, sheet: str) -> Errors:
+    """The sheet's error cells, from its XML (a cell's ``r`` reference, else its place in the row)."""
+    from defusedxml.ElementTree import iterparse
+
+    found: Errors = {}
+    with zipfile.ZipFile(path) as zf:
+        part = sheet_part(zf, sheet)
+        if part is None or not _mentions_errors(zf, part):
+            return found
+        with zf.open(part) as fh:
+            row = -1
+            for _, el in iterparse(fh, events=("end",)):
+                if _local(el.tag) != "row":
+                    continue
+                number = el.get("r")
+                row = int(number) - 1 if number else row + 1
+                column = -1
+                for cell in el:
+                    if _local(cell.tag) != "c":
+                        continue
+                    ref = cell.get("r")
+                    column = column_index(ref) if ref else column + 1
+                    if cell.get("t") == "e":
+                        text = next((v.text for v in cell if _local(v.tag) == "v"), None)
+                        if text:  # a formula without a cached value is blank, as Excel shows it
+                            found[(row, column)] = text.strip()
+                el.clear()
+    return found
+
+
+def xls_error_cells(path: Path, sheet: str, origin: tuple[int, int]) -> Errors:
+    """A legacy .xls sheet's error cells, as fastexcel reports them reading every cell as text
+    (``origin``: the row and column of the sheet's first used cell, where its reports count from)."""
+    try:
+        import fastexcel
+    except ImportError:
+        return {}
+    loaded = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, dtypes="string")
+    _, errors = loaded.to_arrow_with_errors()
+    columns = [info.absolute_index for info in loaded.available_columns()]
+    found: Errors = {}
+    for report in errors.errors if errors is not None else ():
+        text = error_text(report.detail)
+        if text is not None:
+            row, column = report.position
+            found[(origin[0] + row, columns[column])] = text
+    return found
+
+
+def unsupported_error(path: Path, sheet: str, exc: Exception) -> InputFileError | None:
+    """A clear refusal for an error calamine cannot read (#SPILL!, #CALC! ...: it fails the whole
+    sheet), naming the cells, or None for any other failure."""
+    if "Unsupported cell error value" not in str(exc):
+        return None
+    try:
+        cells = xlsx_error_cells(path, sheet)
+    except Exception:
+        cells = {}
+    named = [f"{_reference(r, c)} ({t})" for (r, c), t in sorted(cells.items()) if t not in _READABLE]
+    where = f": {', '.join(named[:5])}{' ...' if len(named) > 5 else ''}" if named else ""
+    return InputFileError(
+        f"{path.name}: sheet {sheet!r} holds Excel error values this reader cannot read{where}; "
+        "replace them with values (or wrap the formulas in IFERROR) and save again"
+    )
+
+
+def _reference(row: int, column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def with_errors(column, rows: list[int], texts: list[str]) -> np.ndarray:
+    """``column`` (as either reader tidies it) with the error ``texts`` at ``rows``: Python
+    objects, date-times as Timestamps, so both readers give the same column."""
+    if isinstance(column, (pd.DatetimeIndex, pd.Series)) and column.dtype.kind == "M":
+        values = pd.DatetimeIndex(column).astype(object).to_numpy()
+        values[pd.isna(values)] = None
+    else:
+        values = np.asarray(column, dtype=object).copy()
+    values[rows] = texts
+    return values
