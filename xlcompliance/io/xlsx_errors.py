@@ -144,7 +144,7 @@ def with_errors(column, rows: list[int], texts: list[str]) -> np.ndarray:
     """``column`` (as either reader tidies it) with the error ``texts`` at ``rows``: Python
     objects, date-times as Timestamps, so both readers give the same column."""
     if isinstance(column, (pd.DatetimeIndex, pd.Series)) and column.dtype.kind == "M":
-        values = pd.DatetimeIndex(column).astype(object).to_numpy()
+        values = np.array(pd.DatetimeIndex(column).astype(object), dtype=object)
         values[pd.isna(values)] = None
     else:
         values = np.asarray(column, dtype=object).copy()
