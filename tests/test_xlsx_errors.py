@@ -218,18 +218,33 @@ def test_the_scan_finds_a_mark_across_chunks_and_ignores_it_in_text(tmp_path, mo
     assert xlsx_errors.xlsx_error_cells(text, "Sheet") == {}
 
 
-def test_a_sheet_without_error_cells_is_only_inflated_not_parsed(tmp_path, monkeypatch):
-    import defusedxml.ElementTree as safe
-
-    path = book(tmp_path / "n.xlsx", HEADER, [order(i) for i in range(50)])
-    expected = cell_by_cell(path)
+def test_error_cells_are_found_without_parsing_the_sheet(tmp_path, monkeypatch):
+    clean = book(tmp_path / "n.xlsx", HEADER, [order(i) for i in range(50)])
+    errors = book(tmp_path / "e.xlsx", HEADER, [order(i) for i in range(50)], {(40, 7): "#DIV/0!", (3, 0): "#N/A"})
+    expected = cell_by_cell(errors)
 
     def refuse(*a, **kw):
-        raise AssertionError("parsed a sheet with no error cell")
+        raise AssertionError("parsed the sheet element by element")
 
-    monkeypatch.setattr(safe, "iterparse", refuse)
-    assert xlsx_errors.xlsx_error_cells(path, "Sheet") == {}
-    pd.testing.assert_frame_equal(cell_by_cell(path), expected)
+    monkeypatch.setattr(xlsx_errors, "_error_cells_parsed", refuse)
+    assert xlsx_errors.xlsx_error_cells(clean, "Sheet") == {}
+    assert xlsx_errors.xlsx_error_cells(errors, "Sheet") == {(41, 7): "#DIV/0!", (4, 0): "#N/A"}
+    pd.testing.assert_frame_equal(cell_by_cell(errors), expected)
+
+
+def test_cells_without_references_are_placed_by_the_parse(tmp_path):
+    import re
+
+    path = book(tmp_path / "r.xlsx", ["a", "b", "c"], [["x", 1, None], ["y", None, 3]], {(0, 2): "#N/A", (1, 1): "#REF!"})
+    bare = tmp_path / "bare.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bare, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="[A-Z]+\d+"', b"<c", data)  # openpyxl writes every cell of these rows
+            zout.writestr(info, data)
+    assert b'<c r="' not in zipfile.ZipFile(bare).read("xl/worksheets/sheet1.xml")
+    assert xlsx_errors.xlsx_error_cells(bare, "Sheet") == {(1, 2): "#N/A", (2, 1): "#REF!"}
 
 
 def test_a_file_is_only_read(tmp_path):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,12 @@ _SPELLING = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!"
 _READABLE = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}  # in an xlsx
 ARROW_ERROR = re.compile(r"Expected \w+ but got 'Error\((\w+)\)'")
 _CHUNK = 1 << 20
+_MAX_CARRY = 64 << 20  # a row longer than this: the sheet is parsed element by element
 _MARKS = (b't="e"', b"t='e'")
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c\s")
+_REF = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d+)["']""")
+_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c\s*>")
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\s*>([^<]*)</(?:[\w.-]+:)?v\s*>")
 
 Errors = dict[tuple[int, int], str]  # (row, column) from A1 = (0, 0) -> the error's text
 
@@ -53,45 +59,88 @@ def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
-def _mentions_errors(zf: zipfile.ZipFile, part: str) -> bool:
-    """Whether the sheet's XML holds ``t="e"`` anywhere (streamed: memory stays one chunk)."""
-    tail = b""
-    with zf.open(part) as fh:
-        while chunk := fh.read(_CHUNK):
-            data = tail + chunk
-            if any(mark in data for mark in _MARKS):
-                return True
-            tail = data[-4:]
-    return False
+def _error_cells_found(fh) -> Errors | None:
+    """The error cells of the sheet XML read from ``fh``, found by their ``t="e"`` alone: whole
+    rows at a time, with no XML parse, so a sheet without one costs one pass of inflating. None
+    where that cannot answer (a cell without an ``r`` reference, rows beyond ``_MAX_CARRY``)."""
+    found: Errors = {}
+    carry = b""
+    while True:
+        chunk = fh.read(_CHUNK)
+        data = carry + chunk
+        cut = len(data) if not chunk else data.rfind(b"</row>") + len(b"</row>")
+        if cut < len(b"</row>"):  # no row ends here: read on
+            if len(data) > _MAX_CARRY:
+                return None
+            carry = data
+            continue
+        segment, carry = data[:cut], data[cut:]
+        for mark in _MARKS:
+            at = segment.find(mark)
+            while at >= 0:
+                if not _found_at(segment, at, found):
+                    return None
+                at = segment.find(mark, at + 1)
+        if not chunk:
+            return found
 
 
-def xlsx_error_cells(path: Path, sheet: str) -> Errors:
-    """The sheet's error cells, from its XML (a cell's ``r`` reference, else its place in the row)."""
+def _found_at(segment: bytes, at: int, found: Errors) -> bool:
+    """Record the error cell whose tag holds ``t="e"`` at ``at`` (nothing for text that only
+    looks like it); False for a cell without an ``r`` reference."""
+    start, end = segment.rfind(b"<", 0, at), segment.find(b">", at)
+    tag = segment[start:end + 1]
+    if not segment[at - 1:at].isspace() or not _CELL_TAG.match(tag):
+        return True  # inside text, or another element's attribute
+    ref = _REF.search(tag)
+    if ref is None:
+        return False
+    if tag.endswith(b"/>"):
+        return True  # no value: blank
+    close = _CELL_END.search(segment, end)
+    value = _VALUE.search(segment, end, close.start() if close else len(segment))
+    text = unescape(value.group(1).decode("utf-8", "replace")).strip() if value else ""
+    if text:  # a formula without a cached value is blank, as Excel shows it
+        found[(int(ref.group(2)) - 1, column_index(ref.group(1).decode()))] = text
+    return True
+
+
+def _error_cells_parsed(fh) -> Errors:
+    """The error cells of the sheet XML, parsed element by element (slow; rarely needed)."""
     from defusedxml.ElementTree import iterparse
 
     found: Errors = {}
+    row = -1
+    for _, el in iterparse(fh, events=("end",)):
+        if _local(el.tag) != "row":
+            continue
+        number = el.get("r")
+        row = int(number) - 1 if number else row + 1
+        column = -1
+        for cell in el:
+            if _local(cell.tag) != "c":
+                continue
+            ref = cell.get("r")
+            column = column_index(ref) if ref else column + 1
+            if cell.get("t") == "e":
+                text = next((v.text for v in cell if _local(v.tag) == "v"), None)
+                if text and text.strip():
+                    found[(row, column)] = text.strip()
+        el.clear()
+    return found
+
+
+def xlsx_error_cells(path: Path, sheet: str) -> Errors:
+    """The sheet's error cells, from its XML."""
     with zipfile.ZipFile(path) as zf:
         part = sheet_part(zf, sheet)
-        if part is None or not _mentions_errors(zf, part):
-            return found
+        if part is None:
+            return {}
         with zf.open(part) as fh:
-            row = -1
-            for _, el in iterparse(fh, events=("end",)):
-                if _local(el.tag) != "row":
-                    continue
-                number = el.get("r")
-                row = int(number) - 1 if number else row + 1
-                column = -1
-                for cell in el:
-                    if _local(cell.tag) != "c":
-                        continue
-                    ref = cell.get("r")
-                    column = column_index(ref) if ref else column + 1
-                    if cell.get("t") == "e":
-                        text = next((v.text for v in cell if _local(v.tag) == "v"), None)
-                        if text:  # a formula without a cached value is blank, as Excel shows it
-                            found[(row, column)] = text.strip()
-                el.clear()
+            found = _error_cells_found(fh)
+        if found is None:
+            with zf.open(part) as fh:
+                found = _error_cells_parsed(fh)
     return found
 
 
