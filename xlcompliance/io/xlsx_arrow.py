@@ -15,8 +15,10 @@ for value and dtype for dtype.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -45,8 +47,9 @@ def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataF
     sheet = choose(reader.sheet_names)  # an unknown sheet is refused here, as cell by cell
     if not arrow_may_read(path, sheet):
         return None
-    loaded = _attempt(lambda: reader.load_sheet(sheet, header_row=0, schema_sample_rows=None,
-                                                dtype_coercion="strict"))
+    with _quiet_fastexcel():  # a column of only errors or blanks is read as text: no news
+        loaded = _attempt(lambda: reader.load_sheet(sheet, header_row=0, schema_sample_rows=None,
+                                                    dtype_coercion="strict"))
     batch_errors = _attempt(loaded.to_arrow_with_errors) if loaded is not None else None
     if batch_errors is None:
         return None
@@ -71,6 +74,18 @@ def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataF
             return None
         columns.append(with_errors(column, *cells[i]) if i in cells else column)
     return _trimmed(header, columns)
+
+
+@contextmanager
+def _quiet_fastexcel():
+    """fastexcel's log warnings (a column's type falling back to text) kept off the terminal."""
+    logger = logging.getLogger("fastexcel")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _attempt(action):

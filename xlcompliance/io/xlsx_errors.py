@@ -151,9 +151,17 @@ def xls_error_cells(path: Path, sheet: str, origin: tuple[int, int]) -> Errors:
         import fastexcel
     except ImportError:
         return {}
-    loaded = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, dtypes="string")
-    _, errors = loaded.to_arrow_with_errors()
-    columns = [info.absolute_index for info in loaded.available_columns()]
+    try:
+        loaded = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, dtypes="string")
+        _, errors = loaded.to_arrow_with_errors()
+        columns = [info.absolute_index for info in loaded.available_columns()]
+    except BaseException as exc:  # a panic in fastexcel's Rust code is not an Exception
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        raise InputFileError(
+            f"{path.name}: cannot tell Excel error cells from blank ones in sheet {sheet!r} "
+            f"({type(exc).__name__}: {exc}); save it as .xlsx"
+        ) from None
     found: Errors = {}
     for report in errors.errors if errors is not None else ():
         text = error_text(report.detail)
