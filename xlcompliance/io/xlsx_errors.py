@@ -8,8 +8,9 @@ back in the frame, the same way for both readers:
 
 * Arrow (fastexcel): its reports ("Expected float but got 'Error(NA)'") name the cell and the
   error (:func:`error_text`).
-* cell by cell, xlsx: a streaming scan of the sheet XML for ``t="e"`` cells, skipped when the
-  sheet's bytes hold no ``t="e"`` at all (one pass of inflating, a few percent of a read).
+* cell by cell, xlsx: a streaming search of the sheet XML's bytes for ``t="e"``, reading only
+  the tags around each hit (no XML parse): one pass of inflating, with or without errors, about
+  a tenth of reading the sheet cell by cell (0.14 s for 100k orders).
 * cell by cell, legacy .xls: fastexcel reads the sheet once more as text, which reports the
   error cells (python-calamine cannot tell them from blanks); without fastexcel they read blank.
 
