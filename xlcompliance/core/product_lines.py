@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .parsing import EXCEL_ERROR_VALUES
+from .parsing import EXCEL_ERROR_TEXTS
 
 
 def text_keys(values) -> np.ndarray:
@@ -37,7 +37,7 @@ def text_keys(values) -> np.ndarray:
         raw[is_float] = converted
     texts = pd.Series(raw, dtype=object).astype(str).str.strip().to_numpy(dtype=object)
     texts[texts == ""] = None
-    texts[pd.Series(texts, dtype=object).isin(EXCEL_ERROR_VALUES).to_numpy()] = None
+    texts[pd.Series(texts, dtype=object).isin(EXCEL_ERROR_TEXTS).to_numpy()] = None  # str: ExcelError too
     table = np.append(texts, None).astype(object)
     return table[codes]
 
