@@ -290,3 +290,34 @@ def test_xls_error_cells_off_a1(tmp_path):
     source.write_text(",,,\n,,,\n,,order_id,x\n,,1,\n,,,=NA()\n", encoding="utf-8")
     frame = read_table(convert(source, "xls", tmp_path / "lo"))
     assert frame.iat[3, 3] == "#N/A" and frame.iat[2, 2] == 1
+
+
+def _two_orders(tmp_path) -> Path:
+    return book(tmp_path / "two.xlsx", ["order_id", "channel", "paid_at", "fulfilled_at"],
+                [["1", "POP", "2024-05-01 10:00", "2024-05-02 10:00"], ["2", "POP", "2024-05-01 10:00", None]],
+                {(1, 3): "#N/A"})
+
+
+def test_the_command_line_reports_the_row(tmp_path, capsys):
+    from xlcompliance.cli import main
+
+    out = tmp_path / "out.csv"
+    assert main(["assess", str(_two_orders(tmp_path)), "--as-of", AS_OF, "--out", str(out)]) == 0
+    assert "data row 2: fulfilled_at: Excel error value #N/A" in capsys.readouterr().out
+    written = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert written["fulfilled_at"].tolist() == ["2024-05-02 10:00", "#N/A"]
+    assert written["status"].tolist() == ["on_time", "error"]
+    assert written["error"].tolist() == ["", "fulfilled_at: Excel error value #N/A"]
+
+
+def test_the_what_if_upload_reads_the_error(tmp_path):
+    pytest.importorskip("ipywidgets")
+    from xlcompliance.notebook.app import build_app
+
+    app = build_app(as_of=AS_OF)
+    data = _two_orders(tmp_path).read_bytes()
+    app.upload_orders.value = ({"name": "two.xlsx", "type": "", "size": len(data), "content": memoryview(data),
+                                "last_modified": pd.Timestamp(AS_OF).to_pydatetime()},)
+    assert "Loaded two.xlsx" in app.message.value
+    assert app.assessed["status"].tolist() == ["on_time", "error"]
+    assert app.assessed["error"].tolist()[1] == "fulfilled_at: Excel error value #N/A"
