@@ -11,9 +11,14 @@ import pandas as pd
 
 from .headers import canonical_series, require
 from .money import to_cents
-from .parsing import first_errors, parse_channels, parse_datetimes, parse_months
+from .parsing import excel_error_messages, first_errors, parse_channels, parse_datetimes, parse_months
 from .rules import Rules, default_rules
 from .text import stripped_texts
+
+
+def _text_errors(cols: dict, names: tuple[str, ...]) -> list[np.ndarray]:
+    """Row messages for the text columns among ``names`` whose cell is an Excel error (#N/A)."""
+    return [excel_error_messages(cols[name].reset_index(drop=True), name) for name in names if name in cols]
 
 
 def normalize_penalties(penalties: pd.DataFrame, rules: Rules | None = None, headers=None) -> pd.DataFrame:
@@ -29,7 +34,8 @@ def normalize_penalties(penalties: pd.DataFrame, rules: Rules | None = None, hea
         channel, e_channel = parse_channels(cols["channel"])
     else:
         channel, e_channel = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
-    error = first_errors(e_amount, e_when, e_channel)
+    error = first_errors(*_text_errors(cols, ("shop", "order_id")), e_amount, e_when, e_channel,
+                         *_text_errors(cols, ("currency",)))
     month = pd.Series(deducted).dt.to_period("M")
     return pd.DataFrame({
         "shop": stripped_texts(cols.get("shop"), n),
@@ -55,7 +61,8 @@ def normalize_refunds(refunds: pd.DataFrame, rules: Rules | None = None, headers
         received, e_received = parse_datetimes(cols["received_at"], "received_at", rules.timezone)
     else:
         received, e_received = np.full(n, np.datetime64("NaT", "us")), np.full(n, None, dtype=object)
-    error = first_errors(e_amount, e_month, e_received)
+    error = first_errors(*_text_errors(cols, ("shop",)), e_amount, e_month, e_received,
+                         *_text_errors(cols, ("currency",)))
     return pd.DataFrame({
         "shop": stripped_texts(cols.get("shop"), n),
         "month": months,

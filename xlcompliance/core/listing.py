@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .headers import InputFileError, canonical_series
-from .parsing import parse_datetimes
+from .parsing import excel_error_messages, first_errors, parse_datetimes
 from .product_lines import text_keys
 
 
@@ -40,11 +40,13 @@ def product_listing_table(products: pd.DataFrame, tz: str, headers: dict | None 
             f"products: needs a product id (or 商家编码) column and a listing date column; headers found: {shown}"
         )
     listed, errs = parse_datetimes(cols["listed_at"].reset_index(drop=True), "listed_at", tz)
+    keys = [name for name in ("product_id", "seller_code") if name in cols]
+    errs = first_errors(*(excel_error_messages(cols[name], name) for name in keys), errs)
+    listed[pd.notna(errs)] = np.datetime64("NaT", "us")  # a row with an Excel error is left out whole
     bad_rows = [f"products row {i + 1}: {errs[i]}" for i in np.flatnonzero(errs != None)]  # noqa: E711
     frames = []
-    for name in ("product_id", "seller_code"):
-        if name in cols:
-            frames.append(pd.DataFrame({"key": text_keys(cols[name]), "listed": listed}))
+    for name in keys:
+        frames.append(pd.DataFrame({"key": text_keys(cols[name]), "listed": listed}))
     table = pd.concat(frames, ignore_index=True)
     table = table[table["key"].notna() & ~np.isnat(table["listed"].to_numpy())]
     return table.drop_duplicates(), bad_rows
@@ -63,7 +65,8 @@ def join_listing_dates(
     listed = np.full(n, np.datetime64("NaT", "us"))
     listed[found] = distinct["min"].to_numpy(dtype="datetime64[us]")[index[found]]
     errors = np.full(n, None, dtype=object)
-    conflicting = found & (distinct["nunique"].to_numpy()[np.maximum(index, 0)] > 1)
+    conflicting = np.zeros(n, dtype=bool)  # (no readable product row at all: none conflicts)
+    conflicting[found] = distinct["nunique"].to_numpy()[index[found]] > 1
     if conflicting.any():
         for key in np.unique(keys[conflicting].astype(str)):
             dates = sorted(table.loc[table["key"] == key, "listed"].unique())

@@ -12,6 +12,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from .parsing import ExcelError, is_excel_error_text
+
 _AMOUNT_RE = r"^(?P<sign>[-+]?)(?P<int>\d*)(?:\.(?P<frac>\d*))?$"
 _STRIP_RE = r"(?i)^\s*(?:cny|rmb|usd|us\s*\$|[¥￥$€£])?\s*|\s*(?:cny|rmb|usd|元)?\s*$"
 
@@ -53,7 +55,9 @@ def to_cents(values, field: str = "amount", decimals: int = 2) -> tuple[np.ndarr
     for i in np.flatnonzero(blank):
         errors[i] = f"{field} is blank"
     for i in np.flatnonzero(bad):
-        errors[i] = f"{field}: not an amount: {obj[i]!r}"
+        is_error = is_excel_error_text(obj[i]) or isinstance(obj[i], ExcelError)
+        errors[i] = f"{field}: Excel error value {str(obj[i]).strip()}" if is_error else \
+            f"{field}: not an amount: {obj[i]!r}"
     for i in np.flatnonzero(too_long):
         errors[i] = f"{field}: amount too large: {obj[i]!r}"
     return cents, errors

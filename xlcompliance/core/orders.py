@@ -20,6 +20,7 @@ from .headers import InputFileError, canonical_series, header_map, require
 from .parsing import (
     BLANK,
     choice_names,
+    excel_error_messages,
     first_errors,
     message_rows,
     parse_channel_codes,
@@ -204,7 +205,9 @@ def parse_orders(
     fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz, dayfirst)
     cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz, dayfirst)
     ordering = _ordering_errors(paid, listed, fulfilled, cancelled)
-    field_errors = {
+    field_errors = {  # an Excel error (#N/A) in an id or shop is no id or shop to group or match by
+        "order_id": excel_error_messages(col("order_id"), "order_id"),
+        "shop": excel_error_messages(col("shop"), "shop"),
         "paid_at": e_paid, "channel": e_channel, "method": e_method, "listed_at": e_listed,
         "last_month_sales": e_sales, "fulfilled_at": e_fulfilled, "cancelled_at": e_cancelled,
     }

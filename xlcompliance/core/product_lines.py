@@ -12,9 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .parsing import EXCEL_ERROR_TEXTS
+
 
 def text_keys(values) -> np.ndarray:
-    """Each value as stripped text (None for blank); whole-number floats lose their ``.0``.
+    """Each value as stripped text (None for blank, and for an Excel error such as #N/A: a failed
+    lookup's result is no id, and two of them must not match); whole-number floats lose their ``.0``.
 
     Converted once per distinct value, with vectorised string operations."""
     series = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
@@ -34,6 +37,7 @@ def text_keys(values) -> np.ndarray:
         raw[is_float] = converted
     texts = pd.Series(raw, dtype=object).astype(str).str.strip().to_numpy(dtype=object)
     texts[texts == ""] = None
+    texts[pd.Series(texts, dtype=object).isin(EXCEL_ERROR_TEXTS).to_numpy()] = None  # str: ExcelError too
     table = np.append(texts, None).astype(object)
     return table[codes]
 

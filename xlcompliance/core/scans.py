@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .headers import InputFileError, canonical_series
-from .parsing import parse_datetimes
+from .parsing import excel_error_messages, first_errors, parse_datetimes
 from .product_lines import text_keys
 
 NAT = np.datetime64("NaT", "us")
@@ -52,6 +52,9 @@ def earliest_scans(order_ids, tracking, scans: pd.DataFrame, tz: str, headers: d
             f"headers found: {shown}"
         )
     at, errs = parse_datetimes(cols["fulfilled_at"].reset_index(drop=True), "fulfilled_at", tz)
+    keys = [name for name in ("order_id", "tracking_no") if name in cols]
+    errs = first_errors(*(excel_error_messages(cols[name].reset_index(drop=True), name) for name in keys), errs)
+    at[pd.notna(errs)] = NAT  # a row with an Excel error (#N/A for an id) is left out whole
     bad_rows = [f"scans row {i + 1}: {errs[i]}" for i in np.flatnonzero(errs != None)]  # noqa: E711
     order_keys = pd.Series(text_keys(order_ids), dtype=object)
     n = len(order_keys)

@@ -7,6 +7,10 @@ by calamine's zip reader at that size and refused too. Cells come back as Python
 numbers, datetimes), blank cells as ``None``, whole numbers as ``int``, date-time columns as
 datetime64. An xlsx sheet of one type per column is read through Arrow (:mod:`.xlsx_arrow`,
 fastexcel); any other sheet, and every .xls, cell by cell (python-calamine), to the same frame.
+An Excel error cell (#N/A, #VALUE! ...) reads as its text, never as a blank (:mod:`.xlsx_errors`);
+in a legacy .xls only where fastexcel is installed (python-calamine alone cannot tell it from a
+blank). An error calamine cannot read at all (#SPILL!, #CALC! ...) refuses the sheet, naming
+the cells.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pandas as pd
 
 from ..core.headers import InputFileError
 from .xlsx_arrow import read_typed_sheet
+from .xlsx_errors import unsupported_error, with_errors, xls_error_cells, xlsx_error_cells
 
 MAX_UNCOMPRESSED = 1 << 30  # 1 GiB of XML is far beyond any real order export
 MAX_RATIO = 200  # real xlsx parts compress ~5-20x; bombs compress thousands of times
@@ -111,13 +116,19 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str
     try:
         sheet = _chosen_sheet(path, list(wb.sheet_names), sheet, kind)
         try:
-            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            found = wb.get_sheet_by_name(sheet)
+            rows = found.to_python(skip_empty_area=False)
+            errors = _error_cells(path, sheet, fmt, found.start)
+        except InputFileError:
+            raise
         except Exception as exc:
             if "larger than its declared" in str(exc):
                 raise InputFileError(
                     f"{path.name}: refused, sheet {sheet!r} inflates beyond its declared size "
                     "(corrupt, or a decompression bomb)"
                 ) from None
+            if fmt == "xlsx" and (refusal := unsupported_error(path, sheet, exc)) is not None:
+                raise refusal from None
             raise InputFileError(
                 f"{path.name}: cannot read sheet {sheet!r} ({type(exc).__name__}: {exc})"
             ) from None
@@ -126,6 +137,9 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str
         if close is not None:
             close()
     frame = pd.DataFrame(rows, dtype=object)  # calamine's rows are rectangular: one C-level pass
+    for (row, column), text in errors.items():  # "" from calamine: the error's text instead
+        if row < frame.shape[0] and column < frame.shape[1]:
+            frame.iat[row, column] = text
     blank = frame.isin(["", None])
     filled_rows = np.flatnonzero(~blank.to_numpy().all(axis=1))
     if not len(filled_rows):
@@ -137,15 +151,37 @@ def read_sheet(path, *, sheet: str | None = None, kind: str = "orders", fmt: str
     header = ["" if h is None else str(h).strip() for h in frame.iloc[0].tolist()]
     header = [h or f"column{i + 1}" for i, h in enumerate(header)]
     body = frame.iloc[1:].reset_index(drop=True)
-    body = pd.DataFrame({i: _tidy(body.iloc[:, i]) for i in range(width)}, index=body.index)
+    top = len(frame) - len(body)  # errors by row in the body
+    by_column: dict[int, tuple[list[int], list[str]]] = {}
+    for (row, column), text in sorted(errors.items()):
+        if top <= row < top + len(body) and column < width:
+            rows_, texts = by_column.setdefault(column, ([], []))
+            rows_.append(row - top)
+            texts.append(text)
+    body = pd.DataFrame({i: _tidy(body.iloc[:, i], *by_column.get(i, ([], []))) for i in range(width)},
+                        index=body.index)
     body.columns = header
     return body
 
 
-def _tidy(column: pd.Series) -> pd.Series:
+def _error_cells(path: Path, sheet: str, fmt: str, origin) -> dict[tuple[int, int], str]:
+    """The sheet's Excel error cells, which calamine gave as ``""``."""
+    if fmt == "xlsx":
+        return xlsx_error_cells(path, sheet)
+    return xls_error_cells(path, sheet, tuple(origin or (0, 0)))
+
+
+def _tidy(column: pd.Series, error_rows: list[int] = (), error_texts: list[str] = ()) -> pd.Series:
     """Blank cells to ``None``; whole-number floats to ``int`` (Excel stores every number as a
     double: an order id 1001 must read as 1001, not 1001.0); date-time columns to datetime64.
-    Column-wise: the cell types are inferred once per column, converted with numpy."""
+    Column-wise: the cell types are inferred once per column, converted with numpy. Error cells
+    (``error_rows``) keep their text; the other cells are tidied as if they were blank."""
+    if len(error_rows):
+        values = column.to_numpy(dtype=object).copy()
+        values[list(error_rows)] = None
+        tidied = _tidy(pd.Series(values, index=column.index))
+        return pd.Series(with_errors(tidied, list(error_rows), list(error_texts)), index=column.index,
+                         dtype=object)
     values = column.to_numpy(dtype=object).copy()
     blank = values == ""
     values[blank] = None

@@ -15,20 +15,21 @@ for value and dtype for dtype.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .xlsx_errors import error_text, with_errors
 from .xlsx_first_row import arrow_may_read
 
 _FIRST = np.datetime64("1900-01-01T00:00:00", "ms")  # before it, calamine gives times of day
 _LAST = np.datetime64("9999-12-31T23:59:59.999", "ms")  # after it, plain numbers
 _RENAMED = re.compile(r"^(.*)_\d+$")  # fastexcel's names for repeated headers: a, a_1, a_1_1
-# an Excel error cell (#N/A, #VALUE! ...), null in Arrow as it is blank cell by cell
-_EXCEL_ERROR = re.compile(r"Expected \w+ but got 'Error\(\w+\)'")
 
 
 def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataFrame | None:
@@ -46,25 +47,45 @@ def read_typed_sheet(path: Path, choose: Callable[[list[str]], str]) -> pd.DataF
     sheet = choose(reader.sheet_names)  # an unknown sheet is refused here, as cell by cell
     if not arrow_may_read(path, sheet):
         return None
-    loaded = _attempt(lambda: reader.load_sheet(sheet, header_row=0, schema_sample_rows=None,
-                                                dtype_coercion="strict"))
+    with _quiet_fastexcel():  # a column of only errors or blanks is read as text: no news
+        loaded = _attempt(lambda: reader.load_sheet(sheet, header_row=0, schema_sample_rows=None,
+                                                    dtype_coercion="strict"))
     batch_errors = _attempt(loaded.to_arrow_with_errors) if loaded is not None else None
     if batch_errors is None:
         return None
     batch, errors = batch_errors
-    if errors is not None and not all(_EXCEL_ERROR.fullmatch(e.detail) for e in errors.errors):
-        return None  # a cell that did not fit its column's type (text like "n/a" among numbers)
+    cells: dict[int, tuple[list[int], list[str]]] = {}  # column -> rows and texts of error cells
+    for report in errors.errors if errors is not None else ():
+        text = error_text(report.detail)
+        if text is None:
+            return None  # a cell that did not fit its column's type (text like "n/a" among numbers)
+        row, column = report.offset_position
+        rows, texts = cells.setdefault(column, ([], []))
+        rows.append(row)
+        texts.append(text)
     infos = loaded.available_columns()
     if not infos or infos[0].absolute_index != 0 or _renamed(infos):
         return None
     header = [info.name if info.column_name_from == "looked_up" else "" for info in infos]
     columns = []
-    for array in batch.columns:
+    for i, array in enumerate(batch.columns):
         column = _column(array)
         if column is None:
             return None
-        columns.append(column)
+        columns.append(with_errors(column, *cells[i]) if i in cells else column)
     return _trimmed(header, columns)
+
+
+@contextmanager
+def _quiet_fastexcel():
+    """fastexcel's log warnings (a column's type falling back to text) kept off the terminal."""
+    logger = logging.getLogger("fastexcel")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _attempt(action):

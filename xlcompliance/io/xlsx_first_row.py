@@ -38,7 +38,7 @@ def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
-def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+def sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
     """The zip member holding the sheet named ``sheet`` (workbook.xml names it, its rels place it)."""
     rid = None
     for el in fromstring(zf.read("xl/workbook.xml")).iter():
@@ -65,20 +65,21 @@ def _has_value(cell) -> bool:
 
 
 def _kinds(row) -> dict[int, str]:
-    """Column index -> ``text`` or ``other`` for the row's cells holding a value (error cells,
-    null to both readers, are left out)."""
+    """Column index -> ``text``, ``error`` (an Excel error cell) or ``other`` for the row's cells
+    holding a value."""
     kinds, column = {}, -1
     for cell in row:
         if _local(cell.tag) != "c":
             continue
         ref = cell.get("r")
-        column = _column_index(ref) if ref else column + 1
-        if cell.get("t") != "e" and _has_value(cell):
-            kinds[column] = "text" if cell.get("t") in _TEXT_TYPES else "other"
+        column = column_index(ref) if ref else column + 1
+        if _has_value(cell):
+            kind = cell.get("t")
+            kinds[column] = "text" if kind in _TEXT_TYPES else "error" if kind == "e" else "other"
     return kinds
 
 
-def _column_index(ref: str) -> int:
+def column_index(ref: str) -> int:
     index = 0
     for char in ref:
         if not char.isalpha():
@@ -98,7 +99,7 @@ def arrow_may_read(path: Path, sheet: str, rows: int = PEEK_ROWS) -> bool:
     seen: dict[int, str] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            part = _sheet_part(zf, sheet)
+            part = sheet_part(zf, sheet)
             if part is None:
                 return False
             with zf.open(part) as fh:
@@ -115,8 +116,8 @@ def arrow_may_read(path: Path, sheet: str, rows: int = PEEK_ROWS) -> bool:
                                        or set(kinds.values()) != {"text"}):
                         return False
                     if count > 0:
-                        for column, kind in kinds.items():
-                            if seen.setdefault(column, kind) != kind:
+                        for column, kind in kinds.items():  # an error fits any column
+                            if kind != "error" and seen.setdefault(column, kind) != kind:
                                 return False
                     count += 1
                     if count > rows:
