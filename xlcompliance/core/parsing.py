@@ -77,10 +77,20 @@ def excel_error_messages(values, field: str) -> np.ndarray:
     s = _as_series(values)
     out = _errors(len(s))
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        arrow = arrow_text(s)
+        rows = np.arange(len(s))
+        if arrow is not None:  # every spelling starts with "#": Arrow finds those cells in C
+            import pyarrow.compute as pc
+
+            marked = pc.starts_with(arrow, "#")
+            if not pc.any(marked).as_py():  # the usual column: no cell starts with "#"
+                return out
+            rows = np.flatnonzero(marked.fill_null(False).to_numpy(zero_copy_only=False))
+            s = s.iloc[rows]
         only_text = s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
         errors = EXCEL_ERROR_TEXTS if only_text else EXCEL_ERROR_VALUES  # text hashes 3x faster
-        for row in np.flatnonzero(s.isin(errors).to_numpy()):
-            out[row] = f"{field}: Excel error value {str(s.iat[row]).strip()}"
+        for j in np.flatnonzero(s.isin(errors).to_numpy()):
+            out[rows[j]] = f"{field}: Excel error value {str(s.iat[j]).strip()}"
     return out
 
 
