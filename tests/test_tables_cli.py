@@ -151,7 +151,8 @@ def test_assess_to_csv_loads_no_spreadsheet_widget_or_excel_library(tmp_path):
         "import sys\n"
         "from xlcompliance.cli import main\n"
         f"code = main(['assess', '--out', {str(tmp_path / 'out.csv')!r}, '--as-of', '2024-07-01 00:00'])\n"
-        "heavy = ('openpyxl', 'ipywidgets', 'xlwings', 'dask', 'distributed', 'matplotlib', 'voila')\n"
+        "heavy = ('openpyxl', 'ipywidgets', 'xlwings', 'dask', 'distributed', 'matplotlib', 'voila', 'fastexcel',\n"
+        "         'python_calamine')\n"
         "print(code, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
