@@ -1,17 +1,19 @@
 """Repeated order ids across partitions: the first row in global row order is assessed.
 
-First a cheap, exact look at every partition (only the id column is read): its length and, where
-every id is plain digits (what real exports have), the range of its exact id keys. Exports list
-orders by rising id, so the ranges normally do not overlap: then no id can repeat across
-partitions, and each partition finds its own repeats, citing its start plus their position.
+Only the id column is read. Each partition's non-blank ids are keyed once: an id of plain digits
+(what real exports have) by its exact integer key, any other by its text. Where every id is plain
+digits, the partition's range of keys is known; exports list orders by rising id, so the ranges
+normally do not overlap, and then no id can repeat across partitions: each partition finds its own
+repeats, citing its start plus their position (a partition whose keys rise or fall throughout has
+none, and skips even that).
 
-Otherwise every id must meet the others with the same text, so the non-blank ids are shuffled into
-buckets: an id of plain digits travels as its exact integer key, any other as its text (routed by
-a hash of it), so the same id has the same form in every partition. Each bucket finds its repeats
-and the first occurrence of each, by (partition, position), which is global row order. The repeats
-are routed back to the partition they came from, where the global row number of the first
-occurrence is its partition's start plus its position. The shuffle always runs, but on empty
-frames when the ranges do not overlap.
+Otherwise every id must meet the others with the same id, so the keyed ids are shuffled into
+buckets (a digit id travels as its key alone, any other as its text, routed by a hash of it: the
+same id has the same form in every partition). Each bucket finds its repeats and the first
+occurrence of each, by (partition, position), which is global row order. The repeats are routed
+back to the partition they came from, where the global row number of the first occurrence is its
+partition's start plus its position. The shuffle is in the graph either way, but carries nothing
+when the ranges do not overlap.
 
 Exports with product lines take another road (see ``product_lines``): whole order rows travel,
 since an order's lines are assessed together.
@@ -50,6 +52,7 @@ RANGES_META = pd.DataFrame({
     "digits": pd.Series([], dtype=bool),
     "low": pd.Series([], dtype=np.int64),
     "high": pd.Series([], dtype=np.int64),
+    "inside": pd.Series([], dtype=bool),
 })
 
 
@@ -116,11 +119,17 @@ def keyed_ids(frame: pd.DataFrame, headers: dict | None, partition_info=None) ->
 
 def key_range(keyed: pd.DataFrame) -> pd.DataFrame:
     """One row for one partition's keyed ids: how many, whether all are plain digits and, if so,
-    the lowest and highest exact key."""
+    the lowest and highest exact key and whether a key repeats inside the partition (never, if
+    the keys rise or fall throughout: one pass, no sort)."""
     every = not keyed["text"].notna().any()
     keys = keyed["key"].to_numpy()
-    low, high = (int(keys.min()), int(keys.max())) if every and len(keys) else (0, 0)
-    return pd.DataFrame({"ids": [len(keys)], "digits": [every], "low": [low], "high": [high]})
+    low = high = 0
+    inside = not every
+    if every and len(keys):
+        low, high = int(keys.min()), int(keys.max())
+        rising, falling = (keys[1:] > keys[:-1]).all(), (keys[1:] < keys[:-1]).all()
+        inside = not (rising or falling) and len(np.unique(keys)) < len(keys)
+    return pd.DataFrame({"ids": [len(keys)], "digits": [every], "low": [low], "high": [high], "inside": [inside]})
 
 
 def ids_can_repeat_across(ranges: pd.DataFrame) -> bool:
@@ -206,9 +215,11 @@ def repeat_errors(frame: pd.DataFrame, headers: dict | None, number: int, repeat
     """The repeat message of each row of partition ``number`` (None where its id is first): from
     the shuffled ``repeats`` if ids can repeat across partitions, else found in the partition."""
     starts = np.concatenate([[0], np.cumsum(lengths.to_numpy(dtype=np.int64))])
-    if not ids_can_repeat_across(ranges):
-        return duplicate_errors(_partition_ids(frame, headers), first_row=int(starts[number]))
     errors = np.full(len(frame), None, dtype=object)
+    if not ids_can_repeat_across(ranges):
+        if not ranges["inside"].iloc[number]:
+            return errors
+        return duplicate_errors(_partition_ids(frame, headers), first_row=int(starts[number]))
     if len(repeats):
         first_rows = starts[repeats["first_part"].to_numpy()] + repeats["first_pos"].to_numpy()
         for pos, text, row in zip(repeats["pos"].to_numpy(), repeats["order_id"].to_numpy(), first_rows, strict=True):
