@@ -209,7 +209,7 @@ def global_repeats(id_frame, headers: dict | None):
     # Dask's task-based shuffle: for ids alone (about 25 bytes a row) it cost less worker time
     # than the peer-to-peer one, which pays for its Arrow conversions and disk buffers.
     shared = keyed.map_partitions(_if_shared, ranges, meta=KEYED_META)
-    buckets = shared.shuffle(on="key", npartitions=n, method="tasks")
+    buckets = shared.shuffle(on="key", npartitions=n, shuffle_method="tasks")
     repeats = buckets.map_partitions(bucket_repeats, meta=REPEATS_META)
     routed = repeats.set_index("part", divisions=list(range(n + 1)), shuffle_method="tasks").clear_divisions()
     return routed, ranges, partition_lengths(id_frame)
