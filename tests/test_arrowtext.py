@@ -105,3 +105,21 @@ def test_a_null_slot_holding_bytes_is_a_gap_not_a_cell():
     rows, us = usual_datetimes(TextBytes(arr))
     assert rows.tolist() == [0, 2]
     assert us.tolist() == [pandas_reading(texts[0]).astype(np.int64), pandas_reading(texts[2]).astype(np.int64)]
+
+
+@SETTINGS
+@given(values=st.lists(st.text(alphabet=st.sampled_from(list("0179a ")), max_size=18), max_size=30))
+def test_row_digit_keys_are_exact_cell_by_cell(values):
+    import pyarrow as pa
+
+    from xlcompliance.core.arrowtext import digit_text, row_digit_keys
+
+    digits, keys = row_digit_keys(pa.array(values, type=pa.large_string()))
+    plain = [v.isascii() and v.isdigit() and 1 <= len(v) <= 17 for v in values]
+    assert digits.tolist() == plain
+    for i, text in enumerate(values):
+        if plain[i]:
+            assert digit_text(int(keys[i])) == text  # "07" and "7" have different keys
+    seen = {}
+    for text, key in zip([v for v, p in zip(values, plain, strict=True) if p], keys[digits].tolist(), strict=True):
+        assert seen.setdefault(key, text) == text

@@ -120,6 +120,78 @@ def test_assess_of_any_dask_frame_with_alias_headers_and_without_explanations(cl
     assert got["error"].str.contains("repeats row 11;").sum() == 2
 
 
+def _ids_can_repeat_across(ddf) -> bool:
+    """The pre-check's verdict on a Dask frame of orders (computed from its key ranges)."""
+    from xlcompliance.scale.order_ids import global_repeats, ids_can_repeat_across
+
+    return ids_can_repeat_across(global_repeats(ddf[["order_id"]], None)[1].compute())
+
+
+def test_files_of_rising_ids_skip_the_shuffle_and_find_repeats_inside_a_file(client, tmp_path):
+    orders = generate_orders(6000, seed=5)
+    ids = (8150000000000000 + np.arange(6000) * 7).astype(str).astype(object)
+    ids[3100 + 9] = ids[3100 + 2]      # a repeat inside the fourth file cites its global row
+    ids[4400 + 30] = ids[4400 + 31]    # ... and a later row repeated earlier in the same file
+    ids[200] = None                    # a blank id takes no part
+    orders["order_id"] = ids
+    parts = _write_parts(orders, tmp_path / "orders")
+    ddf = read_orders(tmp_path / "orders")
+    assert not _ids_can_repeat_across(ddf)
+    got = xlc.assess(ddf, as_of=AS_OF).compute()
+    assert_same_assessment(got, assess_frame(ddf.compute(), as_of=AS_OF))
+    errors = got["error"].to_numpy()
+    assert errors[3109] == f"order_id {ids[3102]} repeats row 3103; only the first is assessed"
+    assert errors[4431] == f"order_id {ids[4430]} repeats row 4431; only the first is assessed"
+    assert got["error"].str.contains("repeats row").sum() == 2
+    assert len(pd.concat(parts)) == 6000
+
+
+def test_overlapping_ranges_shuffle_digit_ids_as_keys_and_other_ids_as_text(client, tmp_path):
+    orders = generate_orders(6000, seed=6)
+    ids = (8150000000000000 + np.arange(6000) * 7).astype(str).astype(object)
+    ids[5000] = ids[20]                # one repeat across files makes the ranges overlap
+    ids[1600] = "A-77"                 # an id of other text in the second file ...
+    ids[4600] = " A-77"                # ... repeated in the fifth
+    ids[1700] = "0012"                 # the second file has other text, so its digit ids ...
+    ids[3200] = "0012"                 # ... must meet the same id of an all-digit file
+    ids[3300] = "12"                   # "12" is another id than "0012"
+    ids[3400] = "12345678901234567890"  # too long for a key: travels as text
+    ids[5500] = "12345678901234567890"
+    orders["order_id"] = ids
+    _write_parts(orders, tmp_path / "orders")
+    ddf = read_orders(tmp_path / "orders")
+    assert _ids_can_repeat_across(ddf)
+    got = xlc.assess(ddf, as_of=AS_OF).compute()
+    assert_same_assessment(got, assess_frame(ddf.compute(), as_of=AS_OF))
+    errors = got["error"].to_numpy()
+    assert errors[5000] == f"order_id {ids[20]} repeats row 21; only the first is assessed"
+    assert errors[4600] == "order_id A-77 repeats row 1601; only the first is assessed"
+    assert errors[3200] == "order_id 0012 repeats row 1701; only the first is assessed"
+    assert errors[5500] == "order_id 12345678901234567890 repeats row 3401; only the first is assessed"
+    assert errors[3300] is None
+    assert got["error"].str.contains("repeats row").sum() == 4
+
+
+def test_buckets_find_what_one_frame_finds_whatever_form_the_ids_travel_in():
+    """The shuffle's two ends without a cluster: every partition keyed, all in one bucket."""
+    from xlcompliance.core.order_ids import duplicate_errors
+    from xlcompliance.scale.order_ids import bucket_repeats, keyed_ids, repeat_errors
+
+    values = ["7", "07", " 7", "x", "x ", None, "", "7", "12345678901234567", "007", "x", "0", "00", "0"]
+    cuts = [0, 3, 3, 7, 11, len(values)]
+    frames = [pd.DataFrame({"order_id": pd.array(values[a:b], dtype="string[pyarrow]")})
+              for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    keyed = pd.concat([keyed_ids(f, None, partition_info={"number": i}) for i, f in enumerate(frames)])
+    repeats = bucket_repeats(keyed.sample(frac=1, random_state=1))  # bucket rows come in any order
+    ranges = pd.DataFrame({"ids": [1, 1], "digits": [False, False], "low": [0, 0], "high": [0, 0],
+                           "inside": [False, False]})  # ranges that say: ids can repeat across
+    lengths = pd.Series([len(f) for f in frames])
+    got = [e for i, f in enumerate(frames)
+           for e in repeat_errors(f, None, i, repeats[repeats["part"] == i], ranges, lengths)]
+    assert got == list(duplicate_errors(pd.Series(values, dtype="str")))
+    assert sum(e is not None for e in got) == 5
+
+
 def test_orders_without_ids_need_no_global_step(client):
     ddf = dd.from_pandas(generate_orders(800, seed=3).drop(columns="order_id"), npartitions=3)
     got = xlc.assess(ddf, as_of=AS_OF).compute()

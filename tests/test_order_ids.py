@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,3 +121,17 @@ def test_shared_keys_of_rising_falling_and_wrapping_keys():
     assert _shared_keys(np.array([big, small, big], dtype=np.int64)).tolist() == [big]
     assert _shared_keys(np.array([1, 2, 2, 3], dtype=np.int64)).tolist() == [2]
     assert _shared_keys(np.array([], dtype=np.int64)).tolist() == []
+
+
+@SETTINGS
+@given(values=st.lists(digit_ids | st.none(), max_size=30), first_row=st.integers(0, 10**9))
+def test_a_part_of_a_larger_export_cites_rows_from_its_first_row(values, first_row):
+    pa = pytest.importorskip("pyarrow")
+
+    def shifted(message):
+        return message and re.sub(r"repeats row (\d+)", lambda m: f"repeats row {int(m[1]) + first_row}", message)
+
+    expected = [shifted(m) for m in literal(values)]
+    for series in (pd.Series(values, dtype="str"), pd.Series(values, dtype=object),
+                   pd.Series(pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string())))):
+        assert list(duplicate_errors(series, first_row=first_row)) == expected

@@ -220,3 +220,27 @@ def digit_keys(arr) -> tuple[np.ndarray, np.ndarray] | None:
     return rows, values * 32 + lengths[rows].astype(np.int64)
 
 
+def row_digit_keys(arr) -> tuple[np.ndarray, np.ndarray]:
+    """Cell by cell, what ``digit_keys`` gives a whole column: ``(digits, keys)``, where a cell
+    (of an Arrow string array without nulls) is 1..17 ASCII digits, and its exact key there (0
+    elsewhere). A text of digits has the same key whatever the other cells are."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+    digits = pc.ascii_is_decimal(arr).to_numpy(zero_copy_only=False) & (lengths > 0) & (lengths <= _MAX_ID_DIGITS)
+    keys = np.zeros(len(arr), dtype=np.int64)
+    if digits.all():
+        keys[:] = pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False) * 32 + lengths
+    elif digits.any():
+        rows = np.flatnonzero(digits)
+        values = pc.cast(arr.filter(pa.array(digits)), pa.int64()).to_numpy(zero_copy_only=False)
+        keys[rows] = values * 32 + lengths[rows]
+    return digits, keys
+
+
+def digit_text(key: int) -> str:
+    """The text of digits whose exact key (see ``digit_keys``) is ``key``."""
+    return f"{key >> 5:0{key & 31}d}"
+
+

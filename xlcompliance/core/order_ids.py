@@ -18,8 +18,9 @@ from .arrowtext import arrow_text, digit_keys
 _BLANK_HASH = hash("")
 
 
-def duplicate_errors(ids: pd.Series) -> np.ndarray:
-    """Per-row message for each row whose id repeats an earlier row's (None elsewhere)."""
+def duplicate_errors(ids: pd.Series, first_row: int = 0) -> np.ndarray:
+    """Per-row message for each row whose id repeats an earlier row's (None elsewhere). The rows
+    cited are numbered from ``first_row`` (a part of a larger export cites its global rows)."""
     n = len(ids)
     errors = np.empty(n, dtype=object)  # all None
     arrow = arrow_text(ids)
@@ -29,7 +30,7 @@ def duplicate_errors(ids: pd.Series) -> np.ndarray:
         shared = _shared_keys(keys)
         if len(shared):
             rows = rows[np.isin(keys, shared)]
-            _report_repeats(errors, rows, arrow.take(rows).to_pylist())
+            _report_repeats(errors, rows, arrow.take(rows).to_pylist(), first_row)
         return errors
     texts = _raw_texts(ids)
     keys = np.fromiter(map(hash, map(str.strip, texts)), dtype=np.int64, count=n)
@@ -41,17 +42,18 @@ def duplicate_errors(ids: pd.Series) -> np.ndarray:
     if not len(shared):
         return errors
     rows = np.flatnonzero(compared & np.isin(keys, shared))
-    _report_repeats(errors, rows, [texts[i].strip() for i in rows])
+    _report_repeats(errors, rows, [texts[i].strip() for i in rows], first_row)
     return errors
 
 
-def _report_repeats(errors: np.ndarray, rows: np.ndarray, texts: list[str]) -> None:
-    """In place: each of ``rows`` (ascending) whose id text was seen in an earlier one."""
+def _report_repeats(errors: np.ndarray, rows: np.ndarray, texts: list[str], offset: int) -> None:
+    """In place: each of ``rows`` (ascending) whose id text was seen in an earlier one, citing
+    the earlier row plus ``offset``."""
     first_row: dict[str, int] = {}
     for i, text in zip(rows.tolist(), texts, strict=True):
         first = first_row.setdefault(text, i)
         if first != i:
-            errors[i] = repeat_message(text, first)
+            errors[i] = repeat_message(text, first + offset)
     return errors
 
 

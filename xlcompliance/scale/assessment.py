@@ -22,8 +22,9 @@ from .order_ids import global_repeats, repeat_errors
 from .product_lines import assess_lines, has_product_lines
 
 
-def _assess_partition(frame, repeats, lengths, **options):
-    duplicates = None if repeats is None else repeat_errors(len(frame), repeats, lengths)
+def _assess_partition(frame, repeats, ranges, lengths, partition_info=None, **options):
+    duplicates = None if repeats is None else repeat_errors(
+        frame, options["headers"], partition_info["number"], repeats, ranges, lengths)
     return assess_frame(frame, **options, _duplicates=duplicates)
 
 
@@ -66,9 +67,9 @@ def assess(
         return assess_lines(orders, meta, options)
     id_columns = header_map(orders.columns, "orders", headers).get("order_id")
     if not id_columns:
-        return orders.map_partitions(_assess_partition, None, None, meta=meta, **options)
-    repeats, lengths = global_repeats(orders[list(id_columns)], headers)
-    return orders.map_partitions(_assess_partition, repeats, lengths, meta=meta, **options)
+        return orders.map_partitions(_assess_partition, None, None, None, meta=meta, **options)
+    repeats, ranges, lengths = global_repeats(orders[list(id_columns)], headers)
+    return orders.map_partitions(_assess_partition, repeats, ranges, lengths, meta=meta, **options)
 
 
 __all__ = ["assess"]

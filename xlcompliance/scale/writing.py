@@ -57,10 +57,7 @@ def write_dataset(frame, path, *, force: bool = False, inputs=(), client=None, p
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's folder is private; the dataset is not
-        texts = {name: "string[pyarrow]" for name, dtype in frame.dtypes.items() if pd.api.types.is_object_dtype(dtype)}
-        if texts:  # object columns hold text (or None): stored as Parquet strings
-            frame = frame.astype(texts)
-        task = frame.to_parquet(str(tmp), write_index=False, compute=False, schema=_open_categories(frame))
+        task = frame.to_parquet(str(tmp), write_index=False, compute=False, schema=_parquet_types(frame))
         if client is None:
             task.compute()
         else:
@@ -77,16 +74,21 @@ def write_dataset(frame, path, *, force: bool = False, inputs=(), client=None, p
     return path
 
 
-def _open_categories(frame) -> dict:
-    """Parquet types of the categorical columns whose categories differ between partitions
-    (``explanation``): a dictionary column with room for any number of texts."""
+def _parquet_types(frame):
+    """The Parquet schema of every partition, fixed where a partition's own would differ: object
+    columns hold text (or None), stored as strings even where a partition has none (Arrow
+    converts them as it writes, without a pandas string column made first); categorical columns
+    whose categories differ between partitions (``explanation``) are dictionary columns with room
+    for any number of texts."""
     import pyarrow as pa
 
-    return {
-        name: pa.dictionary(pa.int32(), pa.string())
-        for name, dtype in frame.dtypes.items()
-        if isinstance(dtype, pd.CategoricalDtype) and not has_known_categories(frame[name])
-    }
+    meta = frame._meta
+    texts = [name for name, dtype in meta.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
+    schema = pa.Schema.from_pandas(meta.astype(dict.fromkeys(texts, "string[pyarrow]")), preserve_index=False)
+    for name, dtype in meta.dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype) and not has_known_categories(frame[name]):
+            schema = schema.set(schema.get_field_index(name), pa.field(name, pa.dictionary(pa.int32(), pa.string())))
+    return schema
 
 
 def _swap_in(new: Path, path: Path) -> None:
