@@ -149,7 +149,7 @@ def derive_last_month_sales(
     found = known & (keys[at] == wanted) if len(keys) else np.zeros(n, bool)
     count = np.where(found, t_orders[at] if len(keys) else 0, 0).astype(float)
     count[~known] = np.nan
-    label = np.full(n, None, dtype=object)
+    label = np.empty(n, dtype=object)
     if have_paid.any():
         prev_months = (paid[have_paid].astype("datetime64[M]") - np.timedelta64(1, "M")).astype(str)
         label[have_paid] = prev_months

@@ -51,12 +51,12 @@ def _lines(n: int, cols: dict, row_products: np.ndarray | None):
         line_product = lines["product_id"].to_numpy(dtype=object)
         lonely = np.setdiff1d(np.arange(n), line_row)
         line_row = np.concatenate([line_row, lonely])
-        fill = row_products[lonely] if row_products is not None else np.full(len(lonely), None, dtype=object)
+        fill = row_products[lonely] if row_products is not None else np.empty(len(lonely), dtype=object)
         line_product = np.concatenate([line_product, fill])
         order = np.argsort(line_row, kind="stable")
         return line_row[order], line_product[order], info_errors
-    products = row_products if row_products is not None else np.full(n, None, dtype=object)
-    return np.arange(n, dtype=np.int64), products, np.full(n, None, dtype=object)
+    products = row_products if row_products is not None else np.empty(n, dtype=object)
+    return np.arange(n, dtype=np.int64), products, np.empty(n, dtype=object)
 
 
 def resolve_export_inputs(
@@ -95,7 +95,7 @@ def resolve_export_inputs(
     if not has_lines and products is None:  # an export of one row per order: nothing to fill but scans
         if duplicates is None:
             duplicates = (duplicate_errors(order_ids.reset_index(drop=True)) if order_ids is not None
-                          else np.full(n, None, dtype=object))
+                          else np.empty(n, dtype=object))
         return ExportInputs(listed, sales.astype(float, copy=False), fulfilled, duplicates, None, None, None, None,
                             scanned=scanned, warnings=warnings)
 
@@ -103,13 +103,13 @@ def resolve_export_inputs(
     id_keys = text_keys(order_ids) if order_ids is not None else None
     groups = order_groups(order_ids, keys=id_keys) if order_ids is not None else np.arange(n, dtype=np.int64)
     if order_ids is None:
-        errors = duplicates if duplicates is not None else np.full(n, None, dtype=object)
+        errors = duplicates if duplicates is not None else np.empty(n, dtype=object)
     elif not has_lines:
         errors = duplicates if duplicates is not None else duplicate_errors(order_ids.reset_index(drop=True))
     else:
         row_key = row_products if row_products is not None else text_keys(cols["product_info"])
         errors = repeated_line_errors(groups, order_ids, row_key, keys=id_keys, rows=row_numbers)
-        shop = text_keys(cols["shop"]) if "shop" in cols else np.full(n, None, dtype=object)
+        shop = text_keys(cols["shop"]) if "shop" in cols else np.empty(n, dtype=object)
         conflicts = conflict_errors(groups, order_ids, {"paid_at": paid, "shop": shop, "channel": channel},
                                     keys=id_keys, rows=row_numbers)
         errors = _join(errors, conflicts)
@@ -119,7 +119,7 @@ def resolve_export_inputs(
 
     # listing dates: the row's own value, else the products list
     line_listed = listed[line_row].copy()
-    line_errors = np.full(len(line_row), None, dtype=object)
+    line_errors = np.empty(len(line_row), dtype=object)
     if products is not None:
         joined = join_listing_dates(line_product, products, tz, headers)
         own = ~np.isnat(line_listed)
@@ -241,7 +241,7 @@ def _notes(line_product, derived_line, month, covered, line_groups, qualifies, d
     months = pd.Series(month[deciding], dtype=object)
     used = ~np.isnan(count)
     uncovered = np.isnan(count) & ~covered[deciding] & months.notna().to_numpy() & product.notna().to_numpy()
-    notes = pd.Series(np.full(n, None, dtype=object), dtype=object)
+    notes = pd.Series(np.empty(n, dtype=object), dtype=object)
     if used.any():
         counts = pd.Series(np.where(used, count, 0).astype(np.int64)).astype(str)
         text = ("last month's sales derived from the export: " + counts + " order(s) of "

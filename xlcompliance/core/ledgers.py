@@ -33,7 +33,7 @@ def normalize_penalties(penalties: pd.DataFrame, rules: Rules | None = None, hea
     if "channel" in cols:
         channel, e_channel = parse_channels(cols["channel"])
     else:
-        channel, e_channel = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+        channel, e_channel = np.empty(n, dtype=object), np.empty(n, dtype=object)
     error = first_errors(*_text_errors(cols, ("shop", "order_id")), e_amount, e_when, e_channel,
                          *_text_errors(cols, ("currency",)))
     month = pd.Series(deducted).dt.to_period("M")
@@ -60,7 +60,7 @@ def normalize_refunds(refunds: pd.DataFrame, rules: Rules | None = None, headers
     if "received_at" in cols:
         received, e_received = parse_datetimes(cols["received_at"], "received_at", rules.timezone)
     else:
-        received, e_received = np.full(n, np.datetime64("NaT", "us")), np.full(n, None, dtype=object)
+        received, e_received = np.full(n, np.datetime64("NaT", "us")), np.empty(n, dtype=object)
     error = first_errors(*_text_errors(cols, ("shop",)), e_amount, e_month, e_received,
                          *_text_errors(cols, ("currency",)))
     return pd.DataFrame({

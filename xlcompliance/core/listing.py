@@ -64,7 +64,7 @@ def join_listing_dates(
     found = index >= 0
     listed = np.full(n, np.datetime64("NaT", "us"))
     listed[found] = distinct["min"].to_numpy(dtype="datetime64[us]")[index[found]]
-    errors = np.full(n, None, dtype=object)
+    errors = np.empty(n, dtype=object)
     conflicting = np.zeros(n, dtype=bool)  # (no readable product row at all: none conflicts)
     conflicting[found] = distinct["nunique"].to_numpy()[index[found]] > 1
     if conflicting.any():

@@ -26,7 +26,7 @@ def to_cents(values, field: str = "amount", decimals: int = 2) -> tuple[np.ndarr
     """
     s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     n = len(s)
-    errors = np.full(n, None, dtype=object)
+    errors = np.empty(n, dtype=object)
     cents = np.zeros(n, dtype=np.int64)
     if n == 0:
         return cents, errors

@@ -262,7 +262,7 @@ def order_sales(frame: pd.DataFrame, *, rules: Rules | None = None, headers: dic
 
 def _ordering_errors(paid, listed, fulfilled, cancelled) -> np.ndarray:
     """listed_at after paid_at, or fulfilment / cancellation before it, per row."""
-    ordering = np.full(len(paid), None, dtype=object)
+    ordering = np.empty(len(paid), dtype=object)
     for values, name in ((listed, "listed_at"), (fulfilled, "fulfilled_at"), (cancelled, "cancelled_at")):
         wrong = (values > paid) if name == "listed_at" else (values < paid)  # False where either is NaT
         word = "after" if name == "listed_at" else "before"

@@ -378,7 +378,7 @@ def parse_months(values, field: str = "month", tz: str | None = None) -> tuple[p
     s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     obj = s.astype(object).to_numpy()
     out = np.full(len(obj), pd.NaT, dtype=object)
-    errors = np.full(len(obj), None, dtype=object)
+    errors = np.empty(len(obj), dtype=object)
     rest = []
     for i, v in enumerate(obj):
         if isinstance(v, pd.Period):

@@ -44,7 +44,7 @@ def split_product_info(cells) -> tuple[pd.DataFrame, np.ndarray]:
     blank = texts.isna().to_numpy() | texts.astype(str).str.strip().eq("").to_numpy()
     norm = texts.where(~blank, "").astype(str).str.translate(_WIDTH).str.replace("\r\n", "\n")
     found = norm.str.extractall(_PRODUCT, flags=re.DOTALL)
-    errors = np.full(n, None, dtype=object)
+    errors = np.empty(n, dtype=object)
     if found.empty:
         rows = np.empty(0, dtype=np.int64)
         body = pd.Series([], dtype=object)

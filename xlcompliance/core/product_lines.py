@@ -72,7 +72,7 @@ def repeated_line_errors(groups: np.ndarray, order_ids, product_ids, *, keys: np
     duplicate rule, applied to lines); rows without an order id are never compared. ``rows``:
     the 0-based row number cited for each row (default: its position)."""
     n = len(groups)
-    errors = np.full(n, None, dtype=object)
+    errors = np.empty(n, dtype=object)
     ids = text_keys(order_ids) if keys is None else keys
     products = text_keys(product_ids)
     has_id = pd.notna(ids)
@@ -98,7 +98,7 @@ def conflict_errors(groups: np.ndarray, order_ids, fields: dict[str, np.ndarray]
     per-row values; blanks count as values: a line without a payment time disagrees too).
     ``rows``: the 0-based row number cited for each row (default: its position)."""
     n = len(groups)
-    errors = np.full(n, None, dtype=object)
+    errors = np.empty(n, dtype=object)
     multi = np.bincount(groups, minlength=groups.max(initial=-1) + 1)[groups] > 1 if n else np.zeros(0, bool)
     if not multi.any():
         return errors

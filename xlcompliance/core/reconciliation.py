@@ -228,7 +228,7 @@ def _orders(assessed: Assessed) -> dict:
 
 
 def _evidence(mask: np.ndarray, make) -> np.ndarray:
-    out = np.full(len(mask), None, dtype=object)
+    out = np.empty(len(mask), dtype=object)
     for i in np.flatnonzero(mask):
         out[i] = make(i)
     return out
