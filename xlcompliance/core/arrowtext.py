@@ -200,24 +200,21 @@ def digit_keys(arr) -> tuple[np.ndarray, np.ndarray] | None:
     """Exact integer keys of ids that are plain ASCII digits: ``(rows, keys)`` of the non-blank
     cells of an Arrow string array, or None when some non-blank cell is not 1..17 ASCII digits.
 
-    The key is the number the digits spell times 32 plus their count, so two keys are equal
-    exactly when the texts are ("012" and "12" differ). Arrow checks and converts the digits
-    in C, without a Python string per cell.
+    The key is the number the digits spell times 32 plus their count (:func:`row_digit_keys`),
+    so two keys are equal exactly when the texts are ("012" and "12" differ).
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)  # NaN where null
-    present = np.nan_to_num(lengths, nan=0) > 0 if arr.null_count else lengths > 0
-    rows = np.flatnonzero(present)
-    if len(rows) < len(arr):
-        arr = arr.take(pa.array(rows))
-    if not len(rows):
-        return rows, np.zeros(0, dtype=np.int64)
-    if lengths[rows].max() > _MAX_ID_DIGITS or not pc.all(pc.ascii_is_decimal(arr)).as_py():
+    if arr.null_count:
+        arr = arr.fill_null("")
+    digits, keys = row_digit_keys(arr)
+    if digits.all():
+        return np.arange(len(arr)), keys
+    blank = pc.equal(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+    if (~digits & ~blank).any():
         return None
-    values = pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
-    return rows, values * 32 + lengths[rows].astype(np.int64)
+    rows = np.flatnonzero(digits)
+    return rows, keys[rows]
 
 
 def row_digit_keys(arr) -> tuple[np.ndarray, np.ndarray]:

@@ -75,7 +75,8 @@ def check_target(path, *, suffixes: tuple[str, ...] = (), force: bool = False, i
     return path
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's file-creation mask (reading it means setting it: set back at once)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -171,7 +172,7 @@ def atomic_write(
     remove_stale_temps(path)
     # mkstemp makes the file private (0600): give the output the mode a new file would get (or
     # the replaced file's), so colleagues who could read the old report can read the new one
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~current_umask()
     fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:

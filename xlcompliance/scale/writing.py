@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from dask.dataframe.utils import has_known_categories
 
-from ..io.targets import OutputExistsError
+from ..io.targets import OutputExistsError, current_umask
 
 
 def check_dataset_target(path, *, force: bool = False, inputs=()) -> Path:
@@ -36,12 +36,6 @@ def check_dataset_target(path, *, force: bool = False, inputs=()) -> Path:
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_dataset(frame, path, *, force: bool = False, inputs=(), client=None, progress: bool = False) -> Path:
     """Write a Dask DataFrame as a Parquet dataset folder (``part.N.parquet``, N in row order).
 
@@ -56,7 +50,7 @@ def write_dataset(frame, path, *, force: bool = False, inputs=(), client=None, p
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's folder is private; the dataset is not
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp's folder is private; the dataset is not
         task = frame.to_parquet(str(tmp), write_index=False, compute=False, schema=_parquet_types(frame))
         if client is None:
             task.compute()
