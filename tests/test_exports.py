@@ -53,11 +53,14 @@ def frames(draw):
     return pd.DataFrame(data)
 
 
-@pytest.fixture(params=["arrow", "python"])
+@pytest.fixture(params=["arrow", "arrow in chunks of 3 rows", "python"])
 def writer(request, monkeypatch):
-    """Both CSV writers: Arrow's bytes (when pyarrow is installed) and the Python join."""
-    if request.param == "arrow" and not arrow_csv.available():
+    """Both CSV writers: Arrow's bytes (when pyarrow is installed; also cut into chunks of 3 rows,
+    so rows cross chunk boundaries) and the Python join."""
+    if request.param.startswith("arrow") and not arrow_csv.available():
         pytest.skip("pyarrow is not installed")
+    if request.param == "arrow in chunks of 3 rows":
+        monkeypatch.setattr(arrow_csv, "_ROWS_PER_CHUNK", 3)
     if request.param == "python":
         monkeypatch.setattr(arrow_csv, "available", lambda: False)
     return request.param

@@ -60,7 +60,12 @@ _SPECIAL_BYTES = (b",", b'"', b"\r", b"\n")  # bytes that make a cell need quote
 
 def write_csv_bytes(frame: pd.DataFrame, f) -> bool:
     """Write ``frame``'s rows (not the header) to the binary file ``f`` as CSV lines ending in
-    CRLF; False, having written nothing, when some column cannot be spelled here."""
+    CRLF; False, having written nothing, when some column cannot be spelled here.
+
+    Rows are built and written a chunk at a time: a category column (the explanations) is
+    spelled per chunk from its few texts, so no column's million cells nor the whole output are
+    ever held at once.
+    """
     if len(frame.columns) < 2 or not available():
         return False
     columns = []
@@ -69,45 +74,95 @@ def write_csv_bytes(frame: pd.DataFrame, f) -> bool:
         if cells is None:
             return False
         columns.append(cells)
+    columns[-1] = _ending_rows(columns[-1])
     for start in range(0, len(frame), _ROWS_PER_CHUNK):
-        lines = _lines([c.slice(start, _ROWS_PER_CHUNK) for c in columns])
+        lines = _lines([c.chunk(start, _ROWS_PER_CHUNK) for c in columns])
         _, offsets, data = lines.buffers()
         bounds = np.frombuffer(offsets, dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
         f.write(memoryview(data)[int(bounds[0]):int(bounds[-1])])
     return True
 
 
-def _lines(part):
-    """One chunk's rows: the cells joined by commas, each row followed by CRLF."""
+class _Spelled:
+    """A column's cells as text, ready to be cut into chunks of large_string."""
+
+    def __init__(self, cells):
+        self.cells = cells
+
+    def chunk(self, start: int, length: int):
+        import pyarrow as pa
+
+        part = self.cells.slice(start, length)
+        return part if part.type == pa.large_string() else part.cast(pa.large_string())
+
+
+class _Coded:
+    """A column of a few distinct cells: each one's text once, and every row's code into them."""
+
+    def __init__(self, texts, codes: np.ndarray):
+        self.texts, self.codes = texts, codes
+
+    def chunk(self, start: int, length: int):
+        import pyarrow as pa
+
+        return self.texts.take(pa.array(self.codes[start:start + length]))
+
+
+class _Ended:
+    """A column's cells, each followed by CRLF: the last column of a row."""
+
+    def __init__(self, column):
+        self.column = column
+
+    def chunk(self, start: int, length: int):
+        return _crlf_after(self.column.chunk(start, length))
+
+
+def _crlf_after(cells):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    comma, crlf, empty = (pa.scalar(t, pa.large_string()) for t in (",", "\r\n", ""))
-    return pc.binary_join_element_wise(pc.binary_join_element_wise(*part, comma), empty, crlf)
+    empty, crlf = (pa.scalar(t, pa.large_string()) for t in ("", "\r\n"))
+    return pc.binary_join_element_wise(cells, empty, crlf)
 
 
-def _cells(s: pd.Series):
-    """A column's CSV cells as an Arrow large_string array, or None (not handled here)."""
+def _ending_rows(column):
+    """The last column with CRLF after each cell; a coded one gets it once per distinct text."""
+    if isinstance(column, _Coded):
+        return _Coded(_crlf_after(column.texts), column.codes)
+    return _Ended(column)
+
+
+def _lines(part):
+    """One chunk's rows: the cells joined by commas (the last column's cells end in CRLF)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*part, pa.scalar(",", pa.large_string()))
+
+
+def _cells(s: pd.Series) -> _Spelled | _Coded | None:
+    """A column's CSV cells (quoted where needed), or None (not handled here)."""
     import pyarrow as pa
 
     from ..core.arrowtext import arrow_text
 
     if isinstance(s.dtype, pd.CategoricalDtype):
         texts = [_cell_str(v) for v in s.cat.categories] + [""]
-        table = _quoted(pa.array(texts, type=pa.large_string()))
         codes = s.cat.codes.to_numpy().astype(np.int64)
         codes[codes < 0] = len(texts) - 1
-        return table.take(pa.array(codes))
+        return _Coded(_quoted(pa.array(texts, type=pa.large_string())), codes)
     if pd.api.types.is_datetime64_dtype(s.dtype):
-        return _datetime_cells(s.to_numpy())
+        cells = _datetime_cells(s.to_numpy())
+        return None if cells is None else _Spelled(cells)
     if isinstance(s.dtype, pd.BooleanDtype) or s.dtype == bool:
         values = s.to_numpy(dtype=object, na_value=None) if isinstance(s.dtype, pd.BooleanDtype) else s.to_numpy()
         codes = np.where(pd.isna(values), 2, np.where(values == True, 1, 0)).astype(np.int64)  # noqa: E712
-        return pa.array(["False", "True", ""], type=pa.large_string()).take(pa.array(codes))
+        return _Coded(pa.array(["False", "True", ""], type=pa.large_string()), codes)
     if s.dtype == np.float64:
         return _float_cells(s.to_numpy())
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
-        return pa.array(s.to_numpy()).cast(pa.large_string())
+        return _Spelled(pa.array(s.to_numpy()).cast(pa.large_string()))
     arrow = arrow_text(s)
     if arrow is None and s.dtype == object:
         try:
@@ -116,7 +171,9 @@ def _cells(s: pd.Series):
             return None
     if arrow is None:
         return None
-    return _quoted(arrow.cast(pa.large_string()).fill_null(""))
+    if arrow.null_count:
+        arrow = arrow.fill_null("")
+    return _Spelled(_quoted(arrow))
 
 
 def _cell_str(value) -> str:
@@ -151,7 +208,7 @@ def _quoted(arr):
     texts = ['"' + t.replace('"', '""') + '"' for t in arr.take(pa.array(rows)).to_pylist()]
     mask = np.zeros(len(arr), dtype=bool)
     mask[rows] = True
-    return pc.replace_with_mask(arr, pa.array(mask), pa.array(texts, type=pa.large_string()))
+    return pc.replace_with_mask(arr, pa.array(mask), pa.array(texts, type=arr.type))
 
 
 def _float_cells(values: np.ndarray):
@@ -163,7 +220,7 @@ def _float_cells(values: np.ndarray):
     texts = [repr(float(v)) for v in distinct] + [""]
     codes = np.full(len(values), len(texts) - 1, dtype=np.int64)
     codes[~missing] = inverse
-    return pa.array(texts, type=pa.large_string()).take(pa.array(codes))
+    return _Coded(pa.array(texts, type=pa.large_string()), codes)
 
 
 _TEMPLATE = np.frombuffer(b"0000-00-00 00:00:00", dtype=np.uint8)
