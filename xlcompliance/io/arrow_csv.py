@@ -36,20 +36,30 @@ def read_plain_csv(path: Path, encoding: str, header: list[str]) -> pd.DataFrame
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    try:
+    try:  # large_string, what pandas' Arrow-backed text holds: no cast when handed over
         table = pcsv.read_csv(
             path,
             read_options=pcsv.ReadOptions(use_threads=True, block_size=1 << 22),
             parse_options=pcsv.ParseOptions(newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in header}, strings_can_be_null=False
+                column_types={name: pa.large_string() for name in header}, strings_can_be_null=False
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # ragged rows, invalid UTF-8 ...
         return None
-    if table.column_names != header or any(t != pa.string() for t in table.schema.types):
+    if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
         return None
-    return table.combine_chunks().to_pandas(split_blocks=True, self_destruct=True)  # one chunk per column
+    names, columns = table.column_names, table.columns
+    del table  # the columns alone hold the blocks now, so each column's are freed once it is joined
+    return pa.Table.from_arrays(_one_chunk_each(columns), names=names).to_pandas(split_blocks=True, self_destruct=True)
+
+
+def _one_chunk_each(columns: list) -> list:
+    """Each chunked column joined into one array, in place, column by column: at most one column is
+    held twice at a time, never the whole table."""
+    for i, column in enumerate(columns):
+        columns[i] = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return columns
 
 
 # --- writing --------------------------------------------------------------------------------
