@@ -48,7 +48,8 @@ def test_usual_datetimes_take_every_valid_usual_cell():
 
 
 @SETTINGS
-@given(values=st.lists(st.from_regex(r"[0-9 +\-.,e]{0,17}", fullmatch=True) | st.none(), max_size=30))
+@given(values=st.lists(st.from_regex(r"[0-9 +\-.,e]{0,17}", fullmatch=True) | st.none(), max_size=30)
+       | st.lists(st.from_regex(r"[0-9]{0,16}", fullmatch=True) | st.none(), max_size=30))  # digits alone: read whole
 def test_plain_counts_are_whole_digit_cells_only(values):
     rows, nums = plain_counts(arrow_text(pd.Series(values, dtype="str")))
     taken = dict(zip(rows.tolist(), nums.tolist(), strict=True))

@@ -182,10 +182,24 @@ _MAX_DIGITS = 15  # below 2**53: exact as a float
 
 def plain_counts(arr) -> tuple[np.ndarray, np.ndarray]:
     """Rows of an Arrow string array that are 1 to 15 ASCII digits and nothing else, and their
-    values (as float). Arrow checks and converts the digits in C."""
+    values (as float). Arrow checks and converts the digits in C.
+
+    A column of digits alone (blank cells aside, the usual count column) is seen as such from its
+    bytes at once, and converted whole, its blank cells masked as missing.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    cells = TextBytes(arr)
+    if cells.n and arr.offset == 0 and cells.length.max() <= _MAX_DIGITS:
+        body = cells.data[int(cells.start[0]):int(cells.start[-1] + cells.length[-1])]
+        if not (body - np.uint8(48) > 9).any():  # every byte of every cell a digit (uint8 wraps below '0')
+            present = cells.length > 0
+            bitmap = pa.py_buffer(np.packbits(present, bitorder="little"))
+            masked = pa.Array.from_buffers(arr.type, len(arr), [bitmap, *arr.buffers()[1:]])
+            values = pc.cast(masked, pa.int64()).to_numpy(zero_copy_only=False)
+            rows = np.flatnonzero(present)
+            return rows, (values if len(rows) == len(arr) else values[rows]).astype(float)
     plain = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), _MAX_DIGITS))
     mask = plain.fill_null(False).to_numpy(zero_copy_only=False)
     rows = np.flatnonzero(mask)
