@@ -156,6 +156,27 @@ def test_scans_and_products_rows_with_errors_are_left_out_and_named(tmp_path):
     assert out["eligible"].tolist()[:3] == [True, False, False]  # P2, P3: listing unknown
 
 
+@pytest.mark.parametrize("field, value", [("product_id", "#N/A"), ("product_info", "#REF!"), ("tracking_no", "#N/A")])
+def test_an_error_in_a_field_matched_against_another_table_is_the_rows_error(field, value):
+    """A failed lookup in a product id, product info or tracking number would silently match
+    nothing (no listing date, no scan): it is the row's error instead, the other rows unaffected."""
+    orders = pd.DataFrame({"order_id": ["1", "2"], "channel": "POP", "paid_at": "2024-05-13 10:00",
+                           field: [{"product_id": "P1", "product_info": "【1】Dress\n(商家编码: P1)",
+                                    "tracking_no": "LP1"}[field], value]})
+    products = pd.DataFrame({"product_id": ["P1"], "listed_at": ["2024-05-01"]})
+    scans = pd.DataFrame({"tracking_no": ["LP1", value], "fulfilled_at": ["2024-05-14 10:00", "2024-05-14 10:00"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the scans row with the error is left out, and says so
+        out = xlc.assess(orders, as_of=AS_OF, products=products if field != "tracking_no" else None,
+                         scans=scans if field == "tracking_no" else None)
+    assert out["error"].tolist()[-1] == f"{field}: Excel error value {value}"
+    assert pd.isna(out["error"].iloc[0]) and out["status"].iloc[0] != "error"
+    if field == "tracking_no":
+        assert out["status"].iloc[0] == "on_time"  # its scan matched
+    else:
+        assert bool(out["eligible"].iloc[0])  # its listing date was found
+
+
 def _ledgers(tmp_path):
     orders = pd.DataFrame({"order_id": [f"D{i}" for i in range(4)], "shop": "D", "channel": "POP",
                            "paid_at": "2024-05-10 09:00", "fulfilled_at": "2024-05-10 10:00"})

@@ -17,7 +17,7 @@ import pandas as pd
 from .derived_sales import SalesHistory, derive_last_month_sales, sales_history
 from .listing import join_listing_dates
 from .order_ids import duplicate_errors
-from .parsing import as_us
+from .parsing import as_us, excel_error_messages, message_rows
 from .product_info import split_product_info
 from .product_lines import conflict_errors, order_groups, repeated_line_errors, representatives, text_keys
 from .rules import Rules
@@ -47,6 +47,8 @@ def _lines(n: int, cols: dict, row_products: np.ndarray | None):
     one line with no product."""
     if "product_info" in cols:
         lines, info_errors = split_product_info(cols["product_info"])
+        # a cell holding an Excel error (#N/A) is that row's error already (see parse_orders)
+        info_errors[message_rows(excel_error_messages(cols["product_info"], "product_info"))] = None
         line_row = lines["row"].to_numpy(dtype=np.int64)
         line_product = lines["product_id"].to_numpy(dtype=object)
         lonely = np.setdiff1d(np.arange(n), line_row)

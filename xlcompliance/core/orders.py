@@ -37,6 +37,9 @@ ORDER_COLUMNS = (
 )
 REQUIRED = ("channel", "paid_at")
 DATETIME_FIELDS = ("paid_at", "listed_at", "fulfilled_at", "cancelled_at")
+# Fields only matched against other tables (a products list, scans): an Excel error in one matches
+# nothing, so it is the row's error rather than a silent miss.
+MATCHED_FIELDS = ("product_id", "product_info", "tracking_no")
 
 
 def _blank_column(n: int) -> pd.Series:
@@ -208,6 +211,7 @@ def parse_orders(
     field_errors = {  # an Excel error (#N/A) in an id or shop is no id or shop to group or match by
         "order_id": excel_error_messages(col("order_id"), "order_id"),
         "shop": excel_error_messages(col("shop"), "shop"),
+        **{name: excel_error_messages(columns[name], name) for name in MATCHED_FIELDS if name in columns},
         "paid_at": e_paid, "channel": e_channel, "method": e_method, "listed_at": e_listed,
         "last_month_sales": e_sales, "fulfilled_at": e_fulfilled, "cancelled_at": e_cancelled,
     }
