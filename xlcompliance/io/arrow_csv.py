@@ -85,11 +85,29 @@ def write_csv_bytes(frame: pd.DataFrame, f) -> bool:
             return False
         columns.append(cells)
     columns[-1] = _ending_rows(columns[-1])
-    for start in range(0, len(frame), _ROWS_PER_CHUNK):
+
+    def chunk_bytes(start: int) -> memoryview:
         lines = _lines([c.chunk(start, _ROWS_PER_CHUNK) for c in columns])
         _, offsets, data = lines.buffers()
         bounds = np.frombuffer(offsets, dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-        f.write(memoryview(data)[int(bounds[0]):int(bounds[-1])])
+        return memoryview(data)[int(bounds[0]):int(bounds[-1])]
+
+    starts = range(0, len(frame), _ROWS_PER_CHUNK)
+    if len(starts) < 2:
+        for start in starts:
+            f.write(chunk_bytes(start))
+        return True
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Arrow builds chunks without the GIL: two threads build the next chunks while this one writes
+    # (in order; at most a few chunks are in flight).
+    with ThreadPoolExecutor(2) as pool:
+        pending = [pool.submit(chunk_bytes, start) for start in starts[:3]]
+        for start in starts[3:]:
+            f.write(pending.pop(0).result())
+            pending.append(pool.submit(chunk_bytes, start))
+        for future in pending:
+            f.write(future.result())
     return True
 
 
