@@ -275,7 +275,8 @@ def run(sizes, *, quick: bool = False) -> list[Result]:
                              repeats=reps if quick else max(reps, ASSESS_REPEATS))
         results.append(Result("assess (typed columns)", n, secs, peak))
         text = as_csv_strings(frame)
-        secs, peak = measure(lambda f=text: assess(f, as_of=AS_OF, calendar=calendar, rules=rules), repeats=reps)
+        secs, peak = measure(lambda f=text: assess(f, as_of=AS_OF, calendar=calendar, rules=rules),
+                             repeats=reps if quick else max(reps, ASSESS_REPEATS))  # as many as typed: a ratio
         results.append(Result("assess (string columns, CSV as read)", n, secs, peak))
         assessed = assess(frame, as_of=AS_OF, calendar=calendar, rules=rules)
         secs, peak = measure(lambda a=assessed: monthly_summary(a, as_of=AS_OF, rules=rules), repeats=reps)
