@@ -17,6 +17,8 @@ import pandas as pd
 from .derived_sales import SalesHistory
 from .export_inputs import ExportInputs, resolve_export_inputs, sales_contribution
 from .headers import InputFileError, canonical_series, header_map, require
+from .order_ids import duplicate_errors
+from .parallel import run_all
 from .parsing import (
     BLANK,
     choice_names,
@@ -196,22 +198,34 @@ def parse_orders(
         series = columns.get(name)
         return _blank_column(n) if series is None else series
 
-    paid, e_paid = parse_datetimes(col("paid_at"), "paid_at", tz, dayfirst)
+    matched = [name for name in MATCHED_FIELDS if name in columns]
+    # One row per order (no product lines): the repeated-id check needs the id column alone.
+    one_row_each = "order_id" in columns and not ({"product_id", "product_info"} & set(columns))
+    checks_ids = duplicates is None and one_row_each
+    (
+        (paid, e_paid), (codes, e_channel), (method, e_method), (listed, e_listed), (sales, e_sales),
+        (fulfilled, e_fulfilled), (cancelled, e_cancelled), *id_errors,
+    ) = run_all([  # each column on its own: numpy and Arrow parse two at once
+        lambda: parse_datetimes(col("paid_at"), "paid_at", tz, dayfirst),
+        lambda: parse_channel_codes(col("channel")),
+        lambda: parse_method_codes(col("method")),
+        lambda: parse_datetimes(col("listed_at"), "listed_at", tz, dayfirst),
+        lambda: parse_counts(col("last_month_sales"), "last_month_sales"),
+        lambda: parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz, dayfirst),
+        lambda: parse_datetimes(col("cancelled_at"), "cancelled_at", tz, dayfirst),
+        # an Excel error (#N/A) in an id or shop is no id or shop to group or match by
+        *(lambda name=name: excel_error_messages(col(name), name) for name in ("order_id", "shop", *matched)),
+        *([lambda: duplicate_errors(columns["order_id"])] if checks_ids else []),
+    ], n)
+    if checks_ids:
+        duplicates = id_errors.pop()
     blank_paid = np.isnat(paid) & ~message_rows(e_paid)
     e_paid[blank_paid] = "paid_at is blank"
-    codes, e_channel = parse_channel_codes(col("channel"))
     e_channel[codes == BLANK] = "channel is blank (expected POP or JIT)"
-    method, e_method = parse_method_codes(col("method"))
     e_method[(codes != CHANNELS.index("JIT")) & message_rows(e_method)] = None  # method only matters for JIT
-    listed, e_listed = parse_datetimes(col("listed_at"), "listed_at", tz, dayfirst)
-    sales, e_sales = parse_counts(col("last_month_sales"), "last_month_sales")
-    fulfilled, e_fulfilled = parse_datetimes(col("fulfilled_at"), "fulfilled_at", tz, dayfirst)
-    cancelled, e_cancelled = parse_datetimes(col("cancelled_at"), "cancelled_at", tz, dayfirst)
     ordering = _ordering_errors(paid, listed, fulfilled, cancelled)
-    field_errors = {  # an Excel error (#N/A) in an id or shop is no id or shop to group or match by
-        "order_id": excel_error_messages(col("order_id"), "order_id"),
-        "shop": excel_error_messages(col("shop"), "shop"),
-        **{name: excel_error_messages(columns[name], name) for name in MATCHED_FIELDS if name in columns},
+    field_errors = {
+        **dict(zip(("order_id", "shop", *matched), id_errors, strict=True)),
         "paid_at": e_paid, "channel": e_channel, "method": e_method, "listed_at": e_listed,
         "last_month_sales": e_sales, "fulfilled_at": e_fulfilled, "cancelled_at": e_cancelled,
     }
