@@ -74,3 +74,21 @@ def test_assess_is_the_same_on_one_thread_and_two(monkeypatch):
     for a, b in zip(one, two, strict=True):
         pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert one[0].at[4, "error"] is None and "repeats" in one[0].at[5, "error"]
+
+
+def test_work_in_the_background_gives_its_result_or_its_exception(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    here = threading.get_ident()
+    later = parallel.in_background(threading.get_ident, rows=10**6)
+    assert later() != here or parallel.threads_allowed() < 2
+    assert parallel.in_background(threading.get_ident, rows=10)() == here  # small: called here, when asked
+
+    def bad():
+        raise KeyError("x")
+
+    failing = parallel.in_background(bad, rows=10**6)
+    with pytest.raises(KeyError):
+        failing()
+    monkeypatch.setattr(concurrent.futures.ThreadPoolExecutor, "submit",
+                        lambda self, *a, **k: (_ for _ in ()).throw(RuntimeError("can't start new thread")))
+    assert parallel.in_background(threading.get_ident, rows=10**6)() == here

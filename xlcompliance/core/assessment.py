@@ -19,6 +19,7 @@ from .deadlines import BY_LISTING, BY_SALES, deadlines_from_codes
 from .explain import explanations
 from .masks import first_match
 from .orders import ORDER_COLUMNS, Orders, parse_orders
+from .parallel import in_background
 from .parsing import message_rows, parse_datetime
 from .rules import Rules, default_rules
 
@@ -163,6 +164,8 @@ def assess_orders(
     result = deadlines_from_codes(paid, orders.channel, orders.method, listed, sales, valid, calendar, rules)
     _flag_beyond_excel(result, valid, error)
     deadline = result.deadline
+    if explain:  # the texts are built meanwhile (they read the result, which nothing below changes)
+        explained = in_background(lambda: explanations(result, paid, sales, calendar, rules), len(paid))
     status, hours_late = order_statuses(deadline, fulfilled, cancelled, valid, as_of_ts)
     if filled.counted_row is not None:  # one order, one status: every line shows its order's
         lines = valid & valid[filled.counted_row]
@@ -184,7 +187,7 @@ def assess_orders(
     out.attrs["warnings"] = list(filled.warnings)
     out.attrs["relaxed_by"] = _relaxed_counts(result, valid, filled)
     if explain:
-        expl = explanations(result, paid, sales, calendar, rules)
+        expl = explained()
         if (~valid).any():
             expl = expl.add_categories(pd.unique(error[~valid]))
             expl[~valid] = error[~valid]

@@ -38,4 +38,26 @@ def run_all(calls: Sequence[Callable[[], Any]], rows: int) -> list:
         return [future.result() for future in futures]
 
 
-__all__ = ["MIN_ROWS", "run_all", "threads_allowed"]
+def in_background(call: Callable[[], Any], rows: int) -> Callable[[], Any]:
+    """``call`` started on another thread where :func:`run_all` would use two, and a function
+    that waits for and returns its result; elsewhere that function simply calls it."""
+    if rows < MIN_ROWS or threads_allowed() < 2:
+        return call
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        pool = ThreadPoolExecutor(1)
+        future = pool.submit(call)
+    except RuntimeError:  # no threads here (Pyodide)
+        return call
+
+    def result():
+        try:
+            return future.result()
+        finally:
+            pool.shutdown(wait=False)
+
+    return result
+
+
+__all__ = ["MIN_ROWS", "in_background", "run_all", "threads_allowed"]
