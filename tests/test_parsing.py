@@ -209,3 +209,17 @@ def test_a_typed_moment_reads_as_the_column_parser_reads_it(text):
         assert errors[0] == str(exc)
     else:
         assert errors[0] is None and got == pd.Timestamp(out[0]) and got.unit == pd.Timestamp(out[0]).unit
+
+
+def test_fields_without_messages_share_one_read_only_array():
+    from xlcompliance.core.orders import parse_orders
+    from xlcompliance.core.parsing import without_empty
+
+    errors = np.empty(3, dtype=object)
+    assert without_empty(errors) is without_empty(np.empty(3, dtype=object))
+    assert not without_empty(errors).flags.writeable
+    errors[1] = "paid_at is blank"
+    assert without_empty(errors) is errors
+    parsed = parse_orders(pd.DataFrame({"channel": ["POP", "JIT"], "paid_at": ["2024-05-01 10:00", "x"]}))
+    assert parsed.field_errors["channel"] is parsed.field_errors["listed_at"]  # no messages: shared
+    assert parsed.field_errors["paid_at"][1].startswith("paid_at")

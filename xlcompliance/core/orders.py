@@ -29,6 +29,7 @@ from .parsing import (
     parse_counts,
     parse_datetimes,
     parse_method_codes,
+    without_empty,
 )
 from .rules import CHANNELS, METHODS, Rules, default_rules
 from .text import stripped_texts
@@ -229,6 +230,7 @@ def parse_orders(
         "paid_at": e_paid, "channel": e_channel, "method": e_method, "listed_at": e_listed,
         "last_month_sales": e_sales, "fulfilled_at": e_fulfilled, "cancelled_at": e_cancelled,
     }
+    field_errors = {name: without_empty(errors) for name, errors in field_errors.items()}
     own_error = first_errors(*field_errors.values(), ordering)
     inputs = resolve_export_inputs(
         columns, n, paid=paid, channel=codes, listed=listed, sales=sales, fulfilled=fulfilled,

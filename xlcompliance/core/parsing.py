@@ -109,6 +109,19 @@ def _errors(n: int) -> np.ndarray:
     return np.empty(n, dtype=object)
 
 
+@lru_cache(maxsize=2)
+def _no_messages(n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out.flags.writeable = False
+    return out
+
+
+def without_empty(errors: np.ndarray) -> np.ndarray:
+    """``errors``, or where it holds no message one shared read-only array of Nones of its length
+    (the fresh one is freed: a table of many fields keeps one such array, not one per field)."""
+    return errors if message_rows(errors).any() else _no_messages(len(errors))
+
+
 def _describe(value) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         value = int(value)
