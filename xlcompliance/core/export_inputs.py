@@ -42,6 +42,14 @@ class ExportInputs:
     warnings: list[str] = field(default_factory=list)
 
 
+LINE_FIELDS = ("product_id", "product_info")  # either one: an order may take several rows
+
+
+def has_product_lines(fields) -> bool:
+    """Whether an order table with these canonical fields has product lines (rows of an order)."""
+    return any(name in fields for name in LINE_FIELDS)
+
+
 def _lines(n: int, cols: dict, row_products: np.ndarray | None):
     """(line_row, line_product, info_errors): one line per product; rows without products keep
     one line with no product."""
@@ -91,7 +99,7 @@ def resolve_export_inputs(
     warnings: list[str] = []
     order_ids = cols.get("order_id")
     row_products = text_keys(cols["product_id"]) if "product_id" in cols else None
-    has_lines = row_products is not None or "product_info" in cols
+    has_lines = has_product_lines(cols)
 
     fulfilled, scanned = _with_scans(cols, n, fulfilled, scans, tz, headers, warnings)
     if not has_lines and products is None:  # an export of one row per order: nothing to fill but scans
@@ -276,4 +284,4 @@ def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["ExportInputs", "resolve_export_inputs", "sales_contribution"]
+__all__ = ["LINE_FIELDS", "ExportInputs", "has_product_lines", "resolve_export_inputs", "sales_contribution"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .derived_sales import SalesHistory
-from .export_inputs import ExportInputs, resolve_export_inputs, sales_contribution
+from .export_inputs import ExportInputs, has_product_lines, resolve_export_inputs, sales_contribution
 from .headers import InputFileError, canonical_series, header_map, require
 from .order_ids import duplicate_errors
 from .parallel import run_all
@@ -201,7 +201,7 @@ def parse_orders(
 
     matched = [name for name in MATCHED_FIELDS if name in columns]
     # One row per order (no product lines): the repeated-id check needs the id column alone.
-    one_row_each = "order_id" in columns and not ({"product_id", "product_info"} & set(columns))
+    one_row_each = "order_id" in columns and not has_product_lines(columns)
     checks_ids = duplicates is None and one_row_each
     (
         (paid, e_paid), (codes, e_channel), (method, e_method), (listed, e_listed), (sales, e_sales),

@@ -26,6 +26,7 @@ from ..core.as_of import record_as_of
 from ..core.assessment import ADDED_COLUMNS
 from ..core.assessment import assess as assess_frame
 from ..core.derived_sales import SalesHistory, add_histories
+from ..core.export_inputs import has_product_lines as lines_in_fields
 from ..core.headers import canonical_series, header_map
 from ..core.orders import order_sales
 from ..core.product_lines import text_keys
@@ -45,8 +46,7 @@ HISTORY_META = pd.DataFrame({
 
 def has_product_lines(columns, headers: dict | None) -> bool:
     """Whether an order table with these headers has product lines (several rows per order)."""
-    found = header_map(columns, "orders", headers)
-    return "product_id" in found or "product_info" in found
+    return lines_in_fields(header_map(columns, "orders", headers))
 
 
 def order_columns(columns, headers: dict | None) -> list:
