@@ -75,3 +75,35 @@ def test_day_table_is_cached_and_consistent():
     cal = xlc.Calendar(statutory=False)
     assert cal.day_table("POP", "1111110") is cal.day_table("POP", "1111110")
     assert not cal.day_table("POP", "1111110").is_counted(np.datetime64("2024-04-21").astype(np.int64))
+
+
+def test_years_without_make_up_days_are_the_unannounced_ones():
+    import holidays
+
+    from xlcompliance.core.calendar import unannounced_years
+
+    cn = holidays.China(years=range(2015, 2031))
+    listed = {d.year for d in cn.weekend_workdays}
+    assert set(unannounced_years(2015, 2030)) == set(range(2015, 2031)) - listed
+    assert 2024 not in unannounced_years(2015, 2030)  # announced: make-up days on Sundays and Saturdays
+
+
+def test_an_assessment_reaching_into_an_unannounced_year_warns_naming_it(monkeypatch):
+    import warnings
+
+    import pandas as pd
+
+    import xlcompliance as xlc
+    from xlcompliance.core import calendar as calendar_module
+
+    monkeypatch.setattr(calendar_module, "unannounced_years", lambda first, last: (2027, 2028))
+    orders = pd.DataFrame({"channel": ["POP", "POP"], "paid_at": ["2026-12-31 10:00", "2026-05-06 10:00"]})
+    with pytest.warns(UserWarning, match="arrangement for 2027 is not known yet") as caught:
+        out = xlc.assess(orders, as_of="2027-01-10")  # the first order's deadline is in 2027
+    assert len([w for w in caught if "holidays:" in str(w.message)]) == 1
+    assert out.attrs["warnings"] == [str(caught[0].message)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # orders of 2026 alone, or no official breaks: nothing to say
+        assert xlc.assess(orders.iloc[1:], as_of="2027-01-10").attrs["warnings"] == []
+        quiet = xlc.assess(orders, as_of="2027-01-10", calendar=xlc.Calendar(statutory=False))
+        assert quiet.attrs["warnings"] == []

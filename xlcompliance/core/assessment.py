@@ -182,9 +182,10 @@ def assess_orders(
     out["hours_late"] = hours_late
     out["error"] = pd.Series(error, index=frame.index, dtype=object)  # None where the row is fine
     _export_columns(out, orders, deadline, valid)
-    for message in filled.warnings:
+    announced = [*filled.warnings, *_approximated_breaks(calendar, paid, deadline, valid)]
+    for message in announced:
         warnings.warn(message, stacklevel=3)
-    out.attrs["warnings"] = list(filled.warnings)
+    out.attrs["warnings"] = announced
     out.attrs["relaxed_by"] = _relaxed_counts(result, valid, filled)
     if explain:
         expl = explained()
@@ -199,6 +200,24 @@ def assess_orders(
                 expl = pd.Categorical(text)
         out["explanation"] = expl
     return Assessed(orders, out, as_of_ts)
+
+
+def _approximated_breaks(calendar: Calendar, paid: np.ndarray, deadline: np.ndarray, valid: np.ndarray) -> list[str]:
+    """A warning when assessed orders (from payment to deadline) reach into a year whose official
+    holiday arrangement is not known yet, so its breaks are approximated."""
+    approximated = calendar.approximated_years()
+    if not approximated or not valid.any():
+        return []
+    # a valid row has a payment time and a deadline, so neither is all NaT (NaT is skipped)
+    first = int(np.nanmin(paid).astype("datetime64[Y]").astype(np.int64)) + 1970
+    last = int(np.nanmax(deadline).astype("datetime64[Y]").astype(np.int64)) + 1970
+    years = [year for year in approximated if first <= year <= last]
+    if not years:
+        return []
+    spelled = ", ".join(map(str, years))
+    return [f"holidays: the official holiday arrangement for {spelled} is not known yet (no make-up working "
+            f"days are listed for it); its breaks are approximated as the statutory days off plus weekends. "
+            f"Add the announced breaks as holiday windows (--holidays file, or the Holidays sheet)"]
 
 
 def _relaxed_counts(result, valid: np.ndarray, filled) -> dict[str, int]:

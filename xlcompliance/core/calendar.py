@@ -94,6 +94,18 @@ def official_breaks(first_year: int, last_year: int) -> tuple[tuple[dt.date, dt.
     return tuple(breaks)
 
 
+@lru_cache(maxsize=8)
+def unannounced_years(first_year: int, last_year: int) -> tuple[int, ...]:
+    """Years of the range whose official holiday arrangement ``holidays.China`` does not know yet:
+    it lists no make-up working day (调休) for them, which every announced year has had (2015–2026
+    each have five to eight). Their breaks are statutory days off plus weekends, an approximation."""
+    import holidays
+
+    cn = holidays.China(years=range(first_year, last_year + 1))
+    known = {day.year for day in getattr(cn, "weekend_workdays", ())}
+    return tuple(year for year in range(first_year, last_year + 1) if year not in known)
+
+
 def _break_name(cn, start: dt.date, end: dt.date) -> str:
     """The festival a break is for: the most frequent holiday name in it, substitutes aside."""
     names: dict[str, int] = {}
@@ -171,6 +183,13 @@ class Calendar:
             scope = self.rules.statutory_channels
             out += [(s, e, scope) for s, e, _ in official_breaks(*self.rules.statutory_years)]
         return tuple(sorted(out))
+
+    def approximated_years(self) -> tuple[int, ...]:
+        """Years whose official breaks this calendar only approximates (see :func:`unannounced_years`);
+        none when it does not use the official breaks."""
+        if not (self.statutory and self.rules.statutory):
+            return ()
+        return unannounced_years(*self.rules.statutory_years)
 
     def holidays(self, channel: str) -> np.ndarray:
         """Sorted unique ``datetime64[D]`` days excluded for ``channel`` by holiday windows."""
